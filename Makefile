@@ -1,0 +1,84 @@
+# hopeless: plain Makefile. `make` builds, `make check` tests, `make demo` boots
+# a virtual cluster. Everything lands in build/.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= gcc
+# -Wformat-truncation only sees buffer sizes, not the length checks made
+# before; snprintf truncation is checked where it matters.
+WARN      = -Wall -Wextra -Werror -Wno-format-truncation
+CSTD      = -std=gnu11
+OPT      ?= -O2 -g
+CPPFLAGS += -Ilib -D_GNU_SOURCE
+CFLAGS   += $(CSTD) $(WARN) $(OPT)
+KMOD_CFLAGS := $(shell pkg-config --cflags libkmod 2>/dev/null)
+KMOD_LIBS   := $(shell pkg-config --libs libkmod 2>/dev/null || echo -lkmod)
+
+# The node's init is static. musl keeps it small; musl has no kernel headers,
+# so build/kinc holds links to the system's linux/ and asm/ headers.
+MUSL_CC  := $(shell command -v musl-gcc 2>/dev/null)
+ifneq ($(MUSL_CC),)
+INIT_CC   = $(MUSL_CC)
+INIT_INC  = -Ibuild/kinc
+else
+INIT_CC   = $(CC)
+INIT_INC  =
+endif
+
+LIB_SRCS   := $(sort $(wildcard lib/*.c))
+CLI_SRCS   := $(sort $(wildcard cli/*.c))
+INIT_SRCS  := $(sort $(wildcard init/*.c))
+# Library files the init links (no libkmod, no zlib there).
+INIT_LIB_SRCS := lib/validate.c
+UNIT_SRCS  := $(sort $(wildcard tests/unit/*.c))
+# The unit tests link every init file except its main.
+INIT_TESTABLE := $(filter-out init/main.c,$(INIT_SRCS))
+
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+all: build/hopeless build/hopeless-init
+
+build/kinc:
+	mkdir -p build/kinc
+	ln -sfn /usr/include/linux build/kinc/linux
+	ln -sfn /usr/include/asm-generic build/kinc/asm-generic
+	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm build/kinc/asm
+
+build/hopeless: $(CLI_SRCS) $(LIB_SRCS) $(wildcard cli/*.h lib/*.h)
+	@mkdir -p build
+	$(CC) $(CPPFLAGS) $(KMOD_CFLAGS) $(CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(KMOD_LIBS) -lz
+
+build/hopeless-init: $(INIT_SRCS) $(INIT_LIB_SRCS) $(wildcard init/*.h lib/*.h) | build/kinc
+	$(INIT_CC) $(CPPFLAGS) $(INIT_INC) $(CSTD) $(WARN) -Os -static -o $@ $(INIT_SRCS) $(INIT_LIB_SRCS)
+	strip $@
+
+build/unit-tests: $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(wildcard tests/unit/*.h lib/*.h init/*.h cli/*.h)
+	@mkdir -p build
+	$(CC) $(CPPFLAGS) -Iinit -Icli -Itests/unit $(KMOD_CFLAGS) $(CFLAGS) $(SAN) -o $@ \
+	    $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(KMOD_LIBS) -lz
+
+deps:
+	scripts/deps.sh
+
+unit: build/unit-tests
+	ASAN_OPTIONS=detect_leaks=1 build/unit-tests
+
+check: deps all build/unit-tests
+	tests/run.sh
+
+demo: deps all
+	build/hopeless lab
+
+fuzz:
+	tests/fuzz/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/hopeless $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 build/hopeless $(DESTDIR)$(PREFIX)/sbin/hopeless
+	install -m 0755 build/hopeless-init $(DESTDIR)$(PREFIX)/lib/hopeless/hopeless-init
+	install -m 0755 lab/lab.sh $(DESTDIR)$(PREFIX)/lib/hopeless/lab.sh
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf build
+
+.PHONY: all deps unit check demo fuzz install clean

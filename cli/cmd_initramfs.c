@@ -1,0 +1,89 @@
+/* hopeless initramfs build: one initramfs per root kernel, shared by every
+ * node that boots that root (node-specific values travel on the kernel
+ * command line). Output: tftp/boot/<root>/{vmlinuz,initrd.img}. */
+#include "cli.h"
+#include "initramfs.h"
+#include "validate.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int build(struct tree *t, const char *root, int rescue)
+{
+	const char *w = "initramfs build";
+	const char *why;
+	if (!root)
+		return cli_error(w, "say which root: --root NAME");
+	if (validate_name(root, &why) < 0)
+		return cli_error(w, "%s: %s", root, why);
+	const char *k = tree_layer_kind(t, root);
+	if (!k || strcmp(k, "root"))
+		return cli_error(w, "%s: no such root (see: hopeless root list)", root);
+	char init[PATH_MAX], rootdir[PATH_MAX], outdir[PATH_MAX], initrd[PATH_MAX], kernel[PATH_MAX];
+	const char *env = getenv("HOPELESS_INIT");
+	if (env)
+		snprintf(init, sizeof(init), "%s", env);
+	else if (cli_find_helper("hopeless-init", init, sizeof(init)) < 0)
+		return cli_error(w, "cannot find hopeless-init beside hopeless (set HOPELESS_INIT=PATH)");
+	const char *busybox = NULL;
+	if (rescue) {
+		busybox = "/bin/busybox";
+		if (!path_exists(busybox))
+			return cli_error(w, "--rescue-shell needs %s (apt-get install busybox-static)", busybox);
+	}
+	tree_path(t, rootdir, sizeof(rootdir), "roots/%s", root);
+	tree_path(t, outdir, sizeof(outdir), "tftp/boot/%s", root);
+	tree_path(t, initrd, sizeof(initrd), "tftp/boot/%s/initrd.img", root);
+	tree_path(t, kernel, sizeof(kernel), "tftp/boot/%s/vmlinuz", root);
+	int r = mkdir_p(outdir, 0755);
+	if (r < 0)
+		return cli_error(w, "%s: %s", outdir, strerror(-r));
+	struct initramfs_opts o = {.root = rootdir,
+				   .init_path = init,
+				   .busybox_path = busybox,
+				   .out_initramfs = initrd,
+				   .out_kernel = kernel};
+	struct initramfs_report rep;
+	char err[512];
+	memset(&rep, 0, sizeof(rep));
+	r = initramfs_build(&o, &rep, err, sizeof(err));
+	if (r < 0)
+		return cli_error(w, "%s: %s", root, err);
+	printf("hopeless: initramfs for %s: kernel %s, %zu modules, %zu bytes (%.1f MiB, %.1f MiB unpacked)\n", root,
+	       rep.kver, rep.nmodules, rep.compressed_size, rep.compressed_size / 1048576.0,
+	       rep.uncompressed_size / 1048576.0);
+	if (rep.nskipped)
+		printf("hopeless: initramfs: not in this kernel or built in: %s\n", rep.skipped);
+	printf("hopeless: initramfs: %s\n", initrd);
+	return 0;
+}
+
+int cmd_initramfs(int argc, char **argv, struct cli_ctx *ctx)
+{
+	if (argc < 2 || cli_wants_help(argc, argv)) {
+		printf("usage: hopeless initramfs build --root NAME [--rescue-shell]\n");
+		return argc < 2 ? 2 : 0;
+	}
+	static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
+					     {"rescue-shell", no_argument, NULL, 's'}, {0}};
+	const char *root = NULL;
+	int rescue = 0, o;
+	optind = 2;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'r')
+			root = optarg;
+		else if (o == 's')
+			rescue = 1;
+		else
+			return 2;
+	}
+	if (strcmp(argv[1], "build") || optind != argc)
+		return cli_error("initramfs", "unknown or incomplete subcommand (see hopeless initramfs --help)");
+	struct tree t;
+	if (cli_open_tree(&t, ctx, "initramfs", 1) < 0)
+		return 1;
+	int rc = build(&t, root, rescue);
+	tree_close(&t);
+	return rc;
+}

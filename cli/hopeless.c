@@ -1,0 +1,119 @@
+/* hopeless: the head-node command. A table maps subcommand names to their
+ * cmd_<name>() entry points, one file each, in the style of git. */
+#include "cli.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct cli_ctx *ctx);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{"init", cmd_init, "create a cluster tree"},
+	{"root", cmd_root, "add, list, show or remove root file systems"},
+	{"overlay", cmd_overlay, "add, list, show or remove cluster-wide overlays"},
+	{"node", cmd_node, "add, list, show or remove nodes"},
+	{"initramfs", cmd_initramfs, "build the initramfs for a root's kernel"},
+	{"config", cmd_config, "regenerate every service configuration from the tree"},
+	{"lab", cmd_lab, "boot a virtual cluster on this machine"},
+};
+
+int cli_error(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "hopeless: %s: ", what);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+int cli_open_tree(struct tree *t, struct cli_ctx *ctx, const char *what, int lock)
+{
+	char err[512];
+	int r = tree_open(t, ctx->tree_dir, err, sizeof(err));
+	if (r < 0)
+		return cli_error(what, "%s", err), r;
+	if (lock && (r = tree_lock(t)) < 0)
+		return cli_error(what, "cannot lock %s: %s", t->dir, strerror(-r)), r;
+	return 0;
+}
+
+int cli_find_helper(const char *name, char *out, size_t outlen)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			/* build tree: build/hopeless-init, lab/lab.sh beside build/ */
+			const char *cands[] = {"%s/%s", "%s/../lab/%s", "%s/../lib/hopeless/%s"};
+			for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
+				snprintf(out, outlen, cands[i], self, name);
+				if (access(out, R_OK) == 0)
+					return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hopeless [-C DIR] COMMAND [ARGS...]\n\n"
+		   "The cluster tree is DIR, else $HOPELESS_DIR, else " TREE_DEFAULT_DIR ".\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nRun 'hopeless COMMAND --help' for a command's options; see hopeless(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = {.argv0 = argv[0]};
+	const char *dir = NULL;
+	int i = 1;
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
+			dir = argv[i + 1];
+			i += 2;
+		} else if (!strncmp(argv[i], "-C", 2) && argv[i][2]) {
+			dir = argv[i] + 2;
+			i++;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "hopeless: unknown option '%s' (see hopeless --help)\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	ctx.tree_dir = tree_resolve_dir(dir);
+	umask(022);
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (!strcmp(argv[i], commands[k].name))
+			return commands[k].fn(argc - i, argv + i, &ctx);
+	fprintf(stderr, "hopeless: '%s' is not a command (see hopeless --help)\n", argv[i]);
+	return 2;
+}

@@ -1,0 +1,60 @@
+/* Step 1: the pseudo file systems every later step needs. */
+#include "log.h"
+#include "steps.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int mkdirs(const char *path, unsigned mode)
+{
+	char buf[512];
+	size_t n = strlen(path);
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int mount_one(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)
+{
+	mkdirs(dst, 0755);
+	if (mount(src, dst, type, flags, data) != 0 && errno != EBUSY) {
+		int e = errno;
+		log_error("mount %s on %s: %s", type, dst, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int early_mounts(void)
+{
+	int r = 0;
+	r |= mount_one("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	r |= mount_one("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	r |= mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	r |= mount_one("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+	/* The kernel opened /dev/console from the initramfs for us if it existed;
+	 * reopen on devtmpfs so output survives whatever the archive had. */
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return r ? -EIO : 0;
+}

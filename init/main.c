@@ -1,0 +1,358 @@
+/* hopeless-init: the initramfs's /init on every node. It runs the boot steps
+ * in order, each logged with its duration, retries with backoff on failure,
+ * and never exits (PID 1 exiting panics the kernel): it either execs the
+ * root's init or carries out hopeless.onfail=. */
+#include "cmdline.h"
+#include "dhcp.h"
+#include "log.h"
+#include "modules.h"
+#include "netif.h"
+#include "steps.h"
+#include "validate.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MODULES_CONF "/lib/hopeless/modules.conf"
+
+struct boot {
+	struct boot_config cfg;
+	int net_up;
+	char client_ip[16];
+	char servers[CMDLINE_MAX_SERVERS][16];
+	int n_servers;
+	char root[64], overlay[64];
+	double t_start;
+};
+
+static void ip_str(uint32_t a, char out[16])
+{
+	struct in_addr in = {.s_addr = a};
+	inet_ntop(AF_INET, &in, out, 16);
+}
+
+static int read_cmdline(struct boot_config *c)
+{
+	char buf[4096];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	char err[160];
+	cmdline_defaults(c);
+	if (cmdline_parse(buf, c, err, sizeof(err)) < 0) {
+		log_error("cmdline: %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Values DHCP may provide where the command line was silent. */
+static void apply_lease(struct boot *b, const struct dhcp_lease *l)
+{
+	struct boot_config *c = &b->cfg;
+	ip_str(l->yiaddr, b->client_ip);
+	if (!(c->set_mask & CMDLINE_SET_HOSTNAME) && l->hostname[0])
+		snprintf(c->hostname, sizeof(c->hostname), "%s", l->hostname);
+	if (!(c->set_mask & CMDLINE_SET_SERVER) && l->next_server) {
+		ip_str(l->next_server, c->servers[0]);
+		c->n_servers = 1;
+	}
+	/* root-path "[server:]/path" names the roots export. */
+	if (l->root_path[0] && !(c->set_mask & CMDLINE_SET_ROOTS)) {
+		const char *colon = strchr(l->root_path, ':');
+		const char *path = colon ? colon + 1 : l->root_path;
+		if (validate_export_path(path, NULL) == 0)
+			snprintf(c->roots, sizeof(c->roots), "%s", path);
+		if (colon && !(c->set_mask & CMDLINE_SET_SERVER)) {
+			char srv[16];
+			size_t n = (size_t)(colon - l->root_path);
+			if (n < sizeof(srv)) {
+				memcpy(srv, l->root_path, n);
+				srv[n] = '\0';
+				if (validate_ipv4(srv, NULL, NULL) == 0) {
+					snprintf(c->servers[0], sizeof(c->servers[0]), "%s", srv);
+					c->n_servers = 1;
+				}
+			}
+		}
+	}
+}
+
+static int network_static(struct boot *b, const struct netif_ipconf *ipc, const struct netif *cand, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (ipc->device[0] && strcmp(ipc->device, cand[i].name))
+			continue;
+		netif_up(cand[i].ifindex);
+		netif_wait_carrier(cand[i].ifindex, 5);
+		int prefix = ipc->netmask ? netif_mask_to_prefix(ipc->netmask) : 24;
+		int r = netif_add_addr(cand[i].ifindex, ipc->client, prefix < 0 ? 24 : prefix);
+		if (r == 0)
+			r = netif_add_default_route(cand[i].ifindex, ipc->gateway);
+		if (r < 0) {
+			log_error("net: static address on %s: %s", cand[i].name, strerror(-r));
+			return r;
+		}
+		ip_str(ipc->client, b->client_ip);
+		if (ipc->server && !(b->cfg.set_mask & CMDLINE_SET_SERVER)) {
+			ip_str(ipc->server, b->cfg.servers[0]);
+			b->cfg.n_servers = 1;
+		}
+		if (ipc->hostname[0] && !(b->cfg.set_mask & CMDLINE_SET_HOSTNAME))
+			snprintf(b->cfg.hostname, sizeof(b->cfg.hostname), "%s", ipc->hostname);
+		log_info("net: %s static %s/%d", cand[i].name, b->client_ip, prefix);
+		return 0;
+	}
+	log_error("net: ip= names device %s, which does not exist", ipc->device);
+	return -ENODEV;
+}
+
+static int network_up(struct boot *b)
+{
+	struct boot_config *c = &b->cfg;
+	step_begin("net");
+	netif_setup_loopback();
+	struct netif all[16], cand[16];
+	int n = netif_list(all, 16);
+	if (n < 0) {
+		log_error("net: listing interfaces: %s", strerror(-n));
+		return n;
+	}
+	uint8_t bootif[6];
+	int have_bootif = c->bootif[0] && netif_parse_bootif(c->bootif, bootif) == 0;
+	int nc = netif_candidates(all, n, have_bootif ? bootif : NULL, cand, 16);
+	if (have_bootif && nc > 0)
+		log_info("net: BOOTIF %s selects %s", c->bootif, cand[0].name);
+	if (nc <= 0 && have_bootif) {
+		log_error("net: no interface has the BOOTIF address %s; trying all", c->bootif);
+		nc = netif_candidates(all, n, NULL, cand, 16);
+	}
+	if (nc <= 0) {
+		log_error("net: no Ethernet interface found (is the NIC driver in the initramfs?)");
+		return -ENODEV;
+	}
+	struct netif_ipconf ipc;
+	memset(&ipc, 0, sizeof(ipc));
+	if (c->ip[0] && netif_parse_ip(c->ip, &ipc) < 0) {
+		log_error("net: cannot parse ip=%s", c->ip);
+		return -EINVAL;
+	}
+	if (c->ip[0] && ipc.mode == NETIF_IP_STATIC) {
+		int r = network_static(b, &ipc, cand, nc);
+		if (r == 0)
+			step_end("%s", b->client_ip);
+		return r;
+	}
+	for (int i = 0; i < nc; i++) {
+		netif_up(cand[i].ifindex);
+		/* Switch ports can be slow; a link without carrier is tried last. */
+		if (netif_wait_carrier(cand[i].ifindex, nc > 1 ? 3 : 10) != 1) {
+			log_info("net: %s has no link", cand[i].name);
+			if (nc > 1)
+				continue;
+		}
+		struct dhcp_client_opts o = {.timeout_secs = 20, .first_retry_secs = 1,
+					     .hostname = c->hostname[0] ? c->hostname : NULL};
+		struct dhcp_lease l;
+		int r = dhcp_client_run(cand[i].ifindex, cand[i].name, cand[i].mac, &o, &l);
+		if (r < 0) {
+			log_error("net: dhcp on %s: %s", cand[i].name, strerror(-r));
+			continue;
+		}
+		int prefix = l.netmask ? netif_mask_to_prefix(l.netmask) : 24;
+		r = netif_add_addr(cand[i].ifindex, l.yiaddr, prefix < 0 ? 24 : prefix);
+		if (r == 0)
+			r = netif_add_default_route(cand[i].ifindex, l.router);
+		if (r < 0) {
+			log_error("net: configuring %s: %s", cand[i].name, strerror(-r));
+			return r;
+		}
+		apply_lease(b, &l);
+		char srv[16];
+		ip_str(l.server_id, srv);
+		step_end("%s got %s/%d from %s%s%s", cand[i].name, b->client_ip, prefix, srv,
+			 l.hostname[0] ? ", host name " : "", l.hostname);
+		return 0;
+	}
+	return -ENETUNREACH;
+}
+
+static void umount_all(void)
+{
+	static const char *const mounts[] = {NEWROOT, HL_UPPER, HL_STATE, HL_CLIENT, HL_ROOTS};
+	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++)
+		umount2(mounts[i], MNT_DETACH);
+}
+
+static int read_pointer(const char *file, char *out, size_t len)
+{
+	char buf[128];
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		log_error("pointers: %s: %s (is this node registered? hopeless node add)", file, strerror(e));
+		return -e;
+	}
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	const char *why = NULL;
+	if (validate_name(buf, &why) < 0) {
+		log_error("pointers: %s: '%s': %s", file, buf, why);
+		return -EINVAL;
+	}
+	snprintf(out, len, "%s", buf);
+	return 0;
+}
+
+static int mount_layers(struct boot *b, const char *server)
+{
+	struct boot_config *c = &b->cfg;
+	step_begin("nfs");
+	int r = nfs_mount(server, c->roots, HL_ROOTS, c->nfsvers, b->client_ip, 1);
+	char exp[300];
+	snprintf(exp, sizeof(exp), "%s/%s", c->clients, b->client_ip);
+	if (r == 0)
+		r = nfs_mount(server, exp, HL_CLIENT, c->nfsvers, b->client_ip, 1);
+	if (r < 0)
+		return r;
+	step_end("%s:%s and %s mounted (NFS %s)", server, c->roots, exp, c->nfsvers);
+	step_begin("pointers");
+	if ((r = read_pointer(HL_CLIENT "/hopeless.root", b->root, sizeof(b->root))) < 0 ||
+	    (r = read_pointer(HL_CLIENT "/hopeless.overlay", b->overlay, sizeof(b->overlay))) < 0)
+		return r;
+	step_end("root %s, overlay %s", b->root, b->overlay);
+	step_begin("upper");
+	if ((r = upper_setup(c, server, b->client_ip)) < 0)
+		return r;
+	step_end("%s", c->state == STATE_TMPFS ? "tmpfs (stateless)" : "rw.img on loop (persistent)");
+	step_begin("union");
+	if ((r = union_mount(b->root, b->overlay)) < 0)
+		return r;
+	step_end("clients/%s : roots/%s : roots/%s", b->client_ip, b->overlay, b->root);
+	return 0;
+}
+
+static int try_boot(struct boot *b)
+{
+	struct boot_config *c = &b->cfg;
+	int r;
+	if (!b->net_up) {
+		if ((r = network_up(b)) < 0)
+			return r;
+		b->net_up = 1;
+		if (c->hostname[0]) {
+			/* Before the first NFS mount: the NFSv4 client id includes it,
+			 * and nodes that all say "(none)" stall each other. */
+			if (sethostname(c->hostname, strlen(c->hostname)) != 0)
+				log_error("hostname %s: %s", c->hostname, strerror(errno));
+		}
+	}
+	if (c->n_servers == 0) {
+		log_error("no NFS server: give hopeless.server= or have DHCP send next-server");
+		return -EDESTADDRREQ;
+	}
+	for (int i = 0; i < c->n_servers; i++) {
+		r = mount_layers(b, c->servers[i]);
+		if (r == 0)
+			return 0;
+		umount_all();
+		if (i + 1 < c->n_servers)
+			log_info("server %s failed; trying next server %s", c->servers[i], c->servers[i + 1]);
+	}
+	return r;
+}
+
+static void on_failure(const struct boot_config *c, const char *why)
+{
+	log_error("boot failed: %s", why);
+	sync();
+	if (c->onfail == ONFAIL_SHELL) {
+		if (access("/bin/sh", X_OK) == 0) {
+			log_error("onfail=shell: starting a rescue shell; exit it to reboot");
+			pid_t pid = fork();
+			if (pid == 0) {
+				char *const argv[] = {"/bin/sh", NULL};
+				execv("/bin/sh", argv);
+				_exit(127);
+			}
+			if (pid > 0)
+				while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+					;
+		} else {
+			log_error("onfail=shell: no shell in this initramfs (build it with --rescue-shell); rebooting");
+		}
+	}
+	if (c->onfail == ONFAIL_HALT) {
+		log_error("onfail=halt: powering off");
+		reboot(RB_POWER_OFF);
+	} else {
+		log_error("rebooting");
+		reboot(RB_AUTOBOOT);
+	}
+	for (;;)
+		pause(); /* never return: PID 1 must not exit */
+}
+
+int main(void)
+{
+	struct boot b;
+	memset(&b, 0, sizeof(b));
+	b.t_start = log_uptime();
+	early_mounts();
+	log_info("starting (pid %d)", (int)getpid());
+	if (read_cmdline(&b.cfg) < 0) {
+		cmdline_defaults(&b.cfg);
+		on_failure(&b.cfg, "unusable kernel command line");
+	}
+	step_begin("modules");
+	int r = modules_load_all(MODULES_CONF);
+	if (r < 0)
+		on_failure(&b.cfg, "could not load the kernel modules the node needs");
+	step_end("done");
+
+	double deadline = b.t_start + b.cfg.timeout;
+	double delay = 2;
+	for (int attempt = 1;; attempt++) {
+		r = try_boot(&b);
+		if (r == 0)
+			break;
+		umount_all();
+		double now = log_uptime();
+		if (now + delay > deadline) {
+			char why[160];
+			snprintf(why, sizeof(why), "no success after %d attempt(s) in %d s (last error: %s)", attempt,
+				 b.cfg.timeout, strerror(-r));
+			on_failure(&b.cfg, why);
+		}
+		log_info("attempt %d failed (%s); retrying in %.0f s", attempt, strerror(-r), delay);
+		struct timespec ts = {.tv_sec = (time_t)delay};
+		nanosleep(&ts, NULL);
+		delay = delay * 2 > 30 ? 30 : delay * 2;
+	}
+	/* systemd and initramfs-tools agree on this file: the root needs no fsck. */
+	mkdirs("/run/initramfs", 0755);
+	int fd = open("/run/initramfs/fsck-root", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	log_info("boot: union root ready %.3f s after /init started; switching root", log_uptime() - b.t_start);
+	r = switch_root(b.cfg.init, b.t_start);
+	on_failure(&b.cfg, "switch root failed");
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* NFS mounts with mount(2) and the kernel's text options: no mount.nfs
+ * helper exists in the initramfs. The kernel resolves no names, hence addr=. */
+#include "log.h"
+#include "steps.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+
+int nfs_mount(const char *server, const char *export_path, const char *target, const char *vers,
+	      const char *client_ip, int readonly)
+{
+	char src[320], opts[256];
+	snprintf(src, sizeof(src), "%s:%s", server, export_path);
+	const char *type;
+	if (vers[0] == '4') {
+		type = "nfs4";
+		/* One fixed client address keeps the NFSv4 client id stable;
+		 * soft timeouts would turn a server restart into I/O errors. */
+		snprintf(opts, sizeof(opts), "vers=%s,addr=%s,clientaddr=%s,hard,timeo=100,retrans=3", vers,
+			 server, client_ip);
+	} else {
+		type = "nfs";
+		/* No lock daemon in the initramfs: locks stay local. */
+		snprintf(opts, sizeof(opts), "vers=3,addr=%s,mountaddr=%s,proto=tcp,mountproto=tcp,nolock,hard",
+			 server, server);
+	}
+	int r = mkdirs(target, 0755);
+	if (r < 0)
+		return r;
+	if (mount(src, target, type, readonly ? MS_RDONLY : 0, opts) != 0) {
+		int e = errno;
+		log_error("nfs: mount %s on %s (%s): %s", src, target, opts, strerror(e));
+		return -e;
+	}
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* The last step: hand the machine to the root's own init. The initramfs is a
+ * rootfs that cannot be unmounted, so its files are deleted (to free the RAM
+ * they hold), the new root is moved over /, and init is exec'ed. /dev, /proc,
+ * /sys and /run move along, so systemd finds them mounted (and
+ * /run/hopeless keeps the layers reachable). */
+#include "log.h"
+#include "steps.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Delete everything below dirfd that lives on device dev (never crossing
+ * into another mount). */
+static void delete_contents(int dirfd, dev_t dev)
+{
+	DIR *d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (st.st_dev != dev)
+			continue; /* a mount point: not ours to delete */
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				delete_contents(sub, dev);
+			unlinkat(dirfd, de->d_name, AT_REMOVEDIR);
+		} else {
+			unlinkat(dirfd, de->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
+static void move_into_newroot(const char *what)
+{
+	char dst[64];
+	snprintf(dst, sizeof(dst), NEWROOT "%s", what);
+	mkdirs(dst, 0755);
+	if (mount(what, dst, NULL, MS_MOVE, NULL) != 0)
+		log_error("switchroot: moving %s into the new root: %s", what, strerror(errno));
+}
+
+int switch_root(const char *init, double t_start)
+{
+	char path[256];
+	snprintf(path, sizeof(path), NEWROOT "%s", init);
+	if (access(path, X_OK) != 0) {
+		int e = errno;
+		log_error("switchroot: %s in the new root: %s", init, strerror(e));
+		return -e;
+	}
+	static const char *const moved[] = {"/dev", "/proc", "/sys", "/run"};
+	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++)
+		move_into_newroot(moved[i]);
+	if (chdir(NEWROOT) != 0)
+		return -errno;
+	struct stat st;
+	int rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd >= 0 && fstat(rootfd, &st) == 0)
+		delete_contents(rootfd, st.st_dev);
+	else if (rootfd >= 0)
+		close(rootfd);
+	if (mount(".", "/", NULL, MS_MOVE, NULL) != 0) {
+		int e = errno;
+		log_error("switchroot: moving the new root to /: %s", strerror(e));
+		return -e;
+	}
+	if (chroot(".") != 0 || chdir("/") != 0) {
+		int e = errno;
+		log_error("switchroot: chroot: %s", strerror(e));
+		return -e;
+	}
+	log_info("switchroot: exec %s (%.3f s after /init started)", init, log_uptime() - t_start);
+	char *const argv[] = {(char *)init, NULL};
+	execv(init, argv);
+	int e = errno;
+	log_error("switchroot: exec %s: %s", init, strerror(e));
+	return -e;
+}

@@ -1,0 +1,20 @@
+/* Generators for every service configuration. Each writes into a strbuf and
+ * touches no disk, so the tests compare buffers; `hopeless config` writes
+ * them atomically. */
+#ifndef HOPELESS_GEN_H
+#define HOPELESS_GEN_H
+#include "tree.h"
+
+/* MAC "52:54:00:12:34:56" -> "52-54-00-12-34-56" (pxelinux and iPXE names). */
+void gen_mac_hyphen(const char *mac, char out[18]);
+/* The kernel command line of a node (everything it needs to find its layers). */
+int gen_cmdline(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
+int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+int gen_pxelinux_default(struct strbuf *sb);
+int gen_pxelinux_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
+int gen_ipxe_boot(struct strbuf *sb);
+int gen_ipxe_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
+int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+int gen_exports(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+int gen_hosts(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+#endif

@@ -1,0 +1,422 @@
+/* The cluster tree model: reading and writing the settings and the node
+ * registrations, locking, listing. */
+#include "tree.h"
+#include "validate.h"
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+void tree_conf_defaults(struct tree_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->server, sizeof(c->server), "10.0.0.1");
+	snprintf(c->netmask, sizeof(c->netmask), "255.255.255.0");
+	snprintf(c->interface, sizeof(c->interface), "eth1");
+	snprintf(c->nfs_server, sizeof(c->nfs_server), "ganesha");
+	snprintf(c->nfs_version, sizeof(c->nfs_version), "4.1");
+	snprintf(c->image_size, sizeof(c->image_size), "1G");
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Calls fn(key, value) for each "key = value" line; comments and blank lines
+ * are skipped. */
+typedef int (*kv_fn)(void *ctx, const char *key, const char *val, char *err, size_t errlen);
+
+static int parse_kv(const char *text, kv_fn fn, void *ctx, char *err, size_t errlen)
+{
+	char *copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	int lineno = 0, r = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		char *s = trim(line);
+		if (!*s || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "line %d: expected 'key = value'", lineno);
+			r = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		char e2[200] = "";
+		r = fn(ctx, trim(s), trim(eq + 1), e2, sizeof(e2));
+		if (r < 0) {
+			snprintf(err, errlen, "line %d: %s", lineno, e2);
+			break;
+		}
+	}
+	free(copy);
+	return r;
+}
+
+static int set_field(char *dst, size_t cap, const char *key, const char *val, char *err, size_t errlen)
+{
+	if (strlen(val) >= cap) {
+		snprintf(err, errlen, "%s: value too long", key);
+		return -EINVAL;
+	}
+	for (const char *p = val; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(err, errlen, "%s: control character in value", key);
+			return -EINVAL;
+		}
+	memcpy(dst, val, strlen(val) + 1);
+	return 0;
+}
+
+static int conf_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)
+{
+	struct tree_conf *c = ctx;
+	const char *why = NULL;
+	if (!strcmp(key, "server")) {
+		if (validate_ipv4(val, NULL, &why) < 0) {
+			snprintf(err, errlen, "server: %s: %s", val, why);
+			return -EINVAL;
+		}
+		return set_field(c->server, sizeof(c->server), key, val, err, errlen);
+	}
+	if (!strcmp(key, "netmask")) {
+		if (validate_ipv4(val, NULL, &why) < 0) {
+			snprintf(err, errlen, "netmask: %s: %s", val, why);
+			return -EINVAL;
+		}
+		return set_field(c->netmask, sizeof(c->netmask), key, val, err, errlen);
+	}
+	if (!strcmp(key, "interface")) {
+		if (validate_name(val, &why) < 0) {
+			snprintf(err, errlen, "interface: %s: %s", val, why);
+			return -EINVAL;
+		}
+		return set_field(c->interface, sizeof(c->interface), key, val, err, errlen);
+	}
+	if (!strcmp(key, "nfs_server")) {
+		if (strcmp(val, "ganesha") && strcmp(val, "kernel")) {
+			snprintf(err, errlen, "nfs_server: want ganesha or kernel, not '%s'", val);
+			return -EINVAL;
+		}
+		return set_field(c->nfs_server, sizeof(c->nfs_server), key, val, err, errlen);
+	}
+	if (!strcmp(key, "nfs_version")) {
+		if (strcmp(val, "3") && strcmp(val, "4") && strcmp(val, "4.0") && strcmp(val, "4.1") &&
+		    strcmp(val, "4.2")) {
+			snprintf(err, errlen, "nfs_version: want 3, 4, 4.1 or 4.2, not '%s'", val);
+			return -EINVAL;
+		}
+		return set_field(c->nfs_version, sizeof(c->nfs_version), key, val, err, errlen);
+	}
+	if (!strcmp(key, "image_size"))
+		return set_field(c->image_size, sizeof(c->image_size), key, val, err, errlen);
+	if (!strcmp(key, "append"))
+		return set_field(c->append, sizeof(c->append), key, val, err, errlen);
+	snprintf(err, errlen, "unknown setting '%s'", key);
+	return -EINVAL;
+}
+
+int tree_conf_parse(const char *text, struct tree_conf *c, char *err, size_t errlen)
+{
+	tree_conf_defaults(c);
+	return parse_kv(text, conf_kv, c, err, errlen);
+}
+
+int tree_conf_format(const struct tree_conf *c, struct strbuf *sb)
+{
+	return sb_printf(sb,
+			 "# hopeless cluster settings (see hopeless(8))\n"
+			 "server = %s\nnetmask = %s\ninterface = %s\n"
+			 "nfs_server = %s\nnfs_version = %s\nimage_size = %s\nappend = %s\n",
+			 c->server, c->netmask, c->interface, c->nfs_server, c->nfs_version,
+			 c->image_size, c->append);
+}
+
+static int node_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)
+{
+	struct tree_node *n = ctx;
+	if (!strcmp(key, "hostname"))
+		return set_field(n->hostname, sizeof(n->hostname), key, val, err, errlen);
+	if (!strcmp(key, "ip"))
+		return set_field(n->ip, sizeof(n->ip), key, val, err, errlen);
+	if (!strcmp(key, "mac"))
+		return set_field(n->mac, sizeof(n->mac), key, val, err, errlen);
+	if (!strcmp(key, "state"))
+		return set_field(n->state, sizeof(n->state), key, val, err, errlen);
+	if (!strcmp(key, "boot"))
+		return set_field(n->boot, sizeof(n->boot), key, val, err, errlen);
+	if (!strcmp(key, "append"))
+		return set_field(n->append, sizeof(n->append), key, val, err, errlen);
+	snprintf(err, errlen, "unknown key '%s'", key);
+	return -EINVAL;
+}
+
+int tree_node_parse(const char *text, struct tree_node *n, char *err, size_t errlen)
+{
+	memset(n, 0, sizeof(*n));
+	int r = parse_kv(text, node_kv, n, err, errlen);
+	if (r < 0)
+		return r;
+	const char *why = NULL;
+	if (validate_hostname(n->hostname, &why) < 0 || validate_ipv4(n->ip, NULL, &why) < 0 ||
+	    validate_mac(n->mac, NULL, &why) < 0) {
+		snprintf(err, errlen, "%s", why);
+		return -EINVAL;
+	}
+	if (strcmp(n->state, "image") && strcmp(n->state, "tmpfs")) {
+		snprintf(err, errlen, "state must be image or tmpfs");
+		return -EINVAL;
+	}
+	if (strcmp(n->boot, "ipxe") && strcmp(n->boot, "pxelinux")) {
+		snprintf(err, errlen, "boot must be ipxe or pxelinux");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int tree_node_format(const struct tree_node *n, struct strbuf *sb)
+{
+	return sb_printf(sb, "hostname = %s\nip = %s\nmac = %s\nstate = %s\nboot = %s\nappend = %s\n",
+			 n->hostname, n->ip, n->mac, n->state, n->boot, n->append);
+}
+
+const char *tree_resolve_dir(const char *explicit_dir)
+{
+	if (explicit_dir && *explicit_dir)
+		return explicit_dir;
+	const char *env = getenv("HOPELESS_DIR");
+	if (env && *env)
+		return env;
+	return TREE_DEFAULT_DIR;
+}
+
+int tree_path(const struct tree *t, char *out, size_t outlen, const char *fmt, ...)
+{
+	int n = snprintf(out, outlen, "%s/", t->dir);
+	if (n < 0 || (size_t)n >= outlen)
+		return -ENAMETOOLONG;
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(out + n, outlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)m >= outlen - (size_t)n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int tree_open(struct tree *t, const char *dir, char *err, size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	t->lock_fd = -1;
+	if (!realpath(dir, t->dir)) {
+		snprintf(err, errlen, "%s: %s (create it with: hopeless init)", dir, strerror(errno));
+		return -ENOENT;
+	}
+	char p[PATH_MAX];
+	if (tree_path(t, p, sizeof(p), "hopeless.conf") < 0)
+		return -ENAMETOOLONG;
+	struct strbuf sb = STRBUF_INIT;
+	int r = read_file(p, &sb);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: not a hopeless tree (no hopeless.conf; create one with: hopeless init)", t->dir);
+		return -ENOENT;
+	}
+	char e2[256];
+	r = tree_conf_parse(sb_str(&sb), &t->conf, e2, sizeof(e2));
+	sb_free(&sb);
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", p, e2);
+	return r;
+}
+
+int tree_lock(struct tree *t)
+{
+	char p[PATH_MAX];
+	if (tree_path(t, p, sizeof(p), ".lock") < 0)
+		return -ENAMETOOLONG;
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+	}
+	t->lock_fd = fd;
+	return 0;
+}
+
+void tree_close(struct tree *t)
+{
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
+	t->lock_fd = -1;
+}
+
+const char *tree_layer_kind(const struct tree *t, const char *name)
+{
+	if (validate_name(name, NULL) < 0)
+		return NULL;
+	char p[PATH_MAX], kind[16];
+	if (tree_path(t, p, sizeof(p), "meta/%s", name) < 0 || read_line_file(p, kind, sizeof(kind)) < 0)
+		return NULL;
+	if (!strcmp(kind, "root"))
+		return "root";
+	if (!strcmp(kind, "overlay"))
+		return "overlay";
+	return NULL;
+}
+
+int tree_node_load(const struct tree *t, const char *hostname, struct tree_node *n, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	if (validate_hostname(hostname, &why) < 0) {
+		snprintf(err, errlen, "%s: %s", hostname, why);
+		return -EINVAL;
+	}
+	char p[PATH_MAX];
+	if (tree_path(t, p, sizeof(p), "nodes/%s.conf", hostname) < 0)
+		return -ENAMETOOLONG;
+	struct strbuf sb = STRBUF_INIT;
+	int r = read_file(p, &sb);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: no such node (see: hopeless node list)", hostname);
+		return r;
+	}
+	char e2[200];
+	r = tree_node_parse(sb_str(&sb), n, e2, sizeof(e2));
+	sb_free(&sb);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", p, e2);
+		return r;
+	}
+	/* The layer names live in the host overlay, as in the original layout. */
+	if (tree_path(t, p, sizeof(p), "clients/%s/hopeless.root", n->ip) < 0 ||
+	    read_line_file(p, n->root, sizeof(n->root)) < 0)
+		n->root[0] = '\0';
+	if (tree_path(t, p, sizeof(p), "clients/%s/hopeless.overlay", n->ip) < 0 ||
+	    read_line_file(p, n->overlay, sizeof(n->overlay)) < 0)
+		n->overlay[0] = '\0';
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tree_names_free(char **names, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+int tree_list_names(const struct tree *t, const char *sub, char ***names, size_t *count)
+{
+	char p[PATH_MAX];
+	*names = NULL;
+	*count = 0;
+	if (tree_path(t, p, sizeof(p), "%s", sub) < 0)
+		return -ENAMETOOLONG;
+	DIR *d = opendir(p);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int r = 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (!(v[n] = strdup(de->d_name))) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (r < 0) {
+		tree_names_free(v, n);
+		return r;
+	}
+	qsort(v, n, sizeof(*v), cmp_name);
+	*names = v;
+	*count = n;
+	return 0;
+}
+
+static int cmp_node_ip(const void *a, const void *b)
+{
+	const struct tree_node *x = a, *y = b;
+	uint32_t ix = 0, iy = 0;
+	validate_ipv4(x->ip, &ix, NULL);
+	validate_ipv4(y->ip, &iy, NULL);
+	ix = ntohl(ix);
+	iy = ntohl(iy);
+	return ix < iy ? -1 : ix > iy;
+}
+
+int tree_nodes_load(const struct tree *t, struct tree_node **out, size_t *count, char *err, size_t errlen)
+{
+	char **names;
+	size_t n;
+	*out = NULL;
+	*count = 0;
+	int r = tree_list_names(t, "nodes", &names, &n);
+	if (r < 0) {
+		snprintf(err, errlen, "nodes/: %s", strerror(-r));
+		return r;
+	}
+	struct tree_node *v = calloc(n ? n : 1, sizeof(*v));
+	if (!v) {
+		tree_names_free(names, n);
+		return -ENOMEM;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		if (len < 6 || strcmp(names[i] + len - 5, ".conf"))
+			continue;
+		names[i][len - 5] = '\0';
+		r = tree_node_load(t, names[i], &v[k], err, errlen);
+		if (r < 0)
+			break;
+		k++;
+	}
+	tree_names_free(names, n);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	qsort(v, k, sizeof(*v), cmp_node_ip);
+	*out = v;
+	*count = k;
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* The cluster tree: the single source of truth on the head node.
+ *
+ *   hopeless.conf          cluster settings (server address, network, ...)
+ *   meta/<name>            "root" or "overlay": what roots/<name> is
+ *   roots/<name>/          root file systems and cluster-wide overlays
+ *   clients/<ip>/          host-specific overlay: hopeless.root, hopeless.overlay, etc/hostname
+ *   state/<ip>/rw.img      the node's writable layer (state=image)
+ *   nodes/<hostname>.conf  the node's registration: ip, mac, state, boot, append
+ *   tftp/                  boot files served by TFTP (generated)
+ *   etc/                   generated service configs (dnsmasq, ganesha, exports)
+ */
+#ifndef HOPELESS_TREE_H
+#define HOPELESS_TREE_H
+#include "util.h"
+#include <limits.h>
+#include <stddef.h>
+
+#define TREE_DEFAULT_DIR "/srv/hopeless"
+
+struct tree_conf {
+	char server[16];      /* head node address on the cluster network */
+	char netmask[16];
+	char interface[16];   /* interface dnsmasq serves */
+	char nfs_server[16];  /* ganesha | kernel */
+	char nfs_version[8];  /* 4.1, 4.2, 4, 3 */
+	char image_size[16];  /* default size of a node's rw.img, e.g. 1G */
+	char append[512];     /* kernel arguments for every node */
+};
+
+struct tree_node {
+	char hostname[64];
+	char ip[16];
+	char mac[18];
+	char state[8];    /* image | tmpfs */
+	char boot[12];    /* ipxe | pxelinux */
+	char append[256]; /* extra kernel arguments for this node */
+	char root[64];    /* from clients/<ip>/hopeless.root */
+	char overlay[64]; /* from clients/<ip>/hopeless.overlay */
+};
+
+struct tree {
+	char dir[PATH_MAX];
+	int lock_fd;
+	struct tree_conf conf;
+};
+
+void tree_conf_defaults(struct tree_conf *c);
+/* Parse "key = value" lines; on error fills err with "line N: ..." */
+int tree_conf_parse(const char *text, struct tree_conf *c, char *err, size_t errlen);
+int tree_conf_format(const struct tree_conf *c, struct strbuf *sb);
+int tree_node_parse(const char *text, struct tree_node *n, char *err, size_t errlen);
+int tree_node_format(const struct tree_node *n, struct strbuf *sb);
+
+/* Resolve the tree directory: explicit dir, else $HOPELESS_DIR, else default. */
+const char *tree_resolve_dir(const char *explicit_dir);
+/* Open an existing tree (reads hopeless.conf). -ENOENT if it is not a tree. */
+int tree_open(struct tree *t, const char *dir, char *err, size_t errlen);
+/* Take the tree lock (blocking flock on <dir>/.lock). */
+int tree_lock(struct tree *t);
+void tree_close(struct tree *t);
+/* snprintf "<tree dir>/<fmt...>" into out; -ENAMETOOLONG if it does not fit. */
+int tree_path(const struct tree *t, char *out, size_t outlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* "root", "overlay" or NULL when the name is unknown. */
+const char *tree_layer_kind(const struct tree *t, const char *name);
+int tree_node_load(const struct tree *t, const char *hostname, struct tree_node *n,
+		   char *err, size_t errlen);
+/* All nodes, sorted by IP address. *out is malloc'ed; caller frees. */
+int tree_nodes_load(const struct tree *t, struct tree_node **out, size_t *count,
+		    char *err, size_t errlen);
+/* Names listed in a directory of the tree (e.g. "meta"), sorted; caller
+ * frees with tree_names_free. */
+int tree_list_names(const struct tree *t, const char *sub, char ***names, size_t *count);
+void tree_names_free(char **names, size_t count);
+#endif

@@ -1,0 +1,266 @@
+/* Shared machinery for the head-node tools. */
+#include "util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int sb_grow(struct strbuf *sb, size_t extra)
+{
+	if (sb->len + extra + 1 <= sb->cap)
+		return 0;
+	size_t cap = sb->cap ? sb->cap : 64;
+	while (cap < sb->len + extra + 1)
+		cap *= 2;
+	char *n = realloc(sb->buf, cap);
+	if (!n)
+		return -ENOMEM;
+	sb->buf = n;
+	sb->cap = cap;
+	return 0;
+}
+
+int sb_addn(struct strbuf *sb, const char *s, size_t n)
+{
+	int r = sb_grow(sb, n);
+	if (r < 0)
+		return r;
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+int sb_add(struct strbuf *sb, const char *s)
+{
+	return sb_addn(sb, s, strlen(s));
+}
+
+int sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return -EINVAL;
+	int r = sb_grow(sb, (size_t)n);
+	if (r < 0)
+		return r;
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+	return 0;
+}
+
+int sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = sb_vprintf(sb, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void sb_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+const char *sb_str(const struct strbuf *sb)
+{
+	return sb->buf ? sb->buf : "";
+}
+
+int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = fsync(fd) == 0 ? 0 : -errno;
+	close(fd);
+	return r;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	const char *p = data;
+	size_t left = len;
+	int r = 0;
+	while (left > 0) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	/* umask must not widen or narrow what the caller asked for. */
+	if (r == 0 && fchmod(fd, mode) != 0)
+		r = -errno;
+	if (r == 0 && fsync(fd) != 0)
+		r = -errno;
+	if (close(fd) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) != 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	char dcopy[4096];
+	snprintf(dcopy, sizeof(dcopy), "%s", path);
+	return fsync_dir(dirname(dcopy));
+}
+
+int read_file(const char *path, struct strbuf *sb)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char buf[8192];
+	int r = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		r = sb_addn(sb, buf, (size_t)n);
+		if (r < 0)
+			break;
+	}
+	close(fd);
+	if (r == 0 && !sb->buf)
+		r = sb_addn(sb, "", 0);
+	return r;
+}
+
+int write_file_if_changed(const char *path, const void *data, size_t len, mode_t mode)
+{
+	struct strbuf old = STRBUF_INIT;
+	struct stat st;
+	if (read_file(path, &old) == 0 && old.len == len && memcmp(old.buf, data, len) == 0 &&
+	    stat(path, &st) == 0 && (st.st_mode & 07777) == mode) {
+		sb_free(&old);
+		return 0;
+	}
+	sb_free(&old);
+	return write_file_atomic(path, data, len, mode);
+}
+
+int read_line_file(const char *path, char *out, size_t outlen)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = read_file(path, &sb);
+	if (r < 0)
+		return r;
+	size_t n = strcspn(sb_str(&sb), "\r\n");
+	if (n >= outlen) {
+		sb_free(&sb);
+		return -ENAMETOOLONG;
+	}
+	memcpy(out, sb_str(&sb), n);
+	out[n] = '\0';
+	sb_free(&sb);
+	return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int path_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	int r = (flag == FTW_DP) ? rmdir(p) : unlink(p);
+	return r == 0 ? 0 : -errno;
+}
+
+int remove_tree(const char *path)
+{
+	if (!path_exists(path))
+		return 0;
+	int r = nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
+	return r == 0 ? 0 : (r < 0 ? r : -EIO);
+}
+
+int run_cmd(char *const argv[], int quiet)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (quiet) {
+			int fd = open("/dev/null", O_WRONLY);
+			if (fd >= 0) {
+				dup2(fd, 1);
+				close(fd);
+			}
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "hopeless: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}

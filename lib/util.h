@@ -1,0 +1,47 @@
+/* Small shared machinery: a growable string buffer, atomic file writes,
+ * the tree lock, file reading. Functions return 0 or a negative errno. */
+#ifndef HOPELESS_UTIL_H
+#define HOPELESS_UTIL_H
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct strbuf {
+	char *buf;   /* always NUL-terminated once anything was added */
+	size_t len;
+	size_t cap;
+};
+#define STRBUF_INIT {NULL, 0, 0}
+int sb_add(struct strbuf *sb, const char *s);
+int sb_addn(struct strbuf *sb, const char *s, size_t n);
+int sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+void sb_reset(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+/* Never NULL: "" for an empty buffer. */
+const char *sb_str(const struct strbuf *sb);
+
+static inline void sb_freep(struct strbuf *sb) { sb_free(sb); }
+static inline void freep(void *p) { extern void free(void *); free(*(void **)p); }
+#define _cleanup_sb_ __attribute__((cleanup(sb_freep)))
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+
+/* Write data to path atomically: <path>.tmp.<pid>, fsync, rename, fsync dir. */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Same, but only when the content differs (keeps mtimes of unchanged files). */
+int write_file_if_changed(const char *path, const void *data, size_t len, mode_t mode);
+/* Read a whole file into sb (appended). */
+int read_file(const char *path, struct strbuf *sb);
+/* Read the first line of a small file, without the newline. */
+int read_line_file(const char *path, char *out, size_t outlen);
+int mkdir_p(const char *path, mode_t mode);
+int path_exists(const char *path);
+int is_dir(const char *path);
+/* fsync a directory (after renames into it). */
+int fsync_dir(const char *dir);
+/* Remove a tree (like rm -rf) without following symlinks. */
+int remove_tree(const char *path);
+/* Run argv (argv[0] searched in PATH), wait; returns exit status (0..255),
+ * or negative errno when it could not run. quiet: stdout to /dev/null. */
+int run_cmd(char *const argv[], int quiet);
+#endif
