@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Attach file to a free loop device; returns its number or a negative errno. */
+/* Attach file to a free loop device. Returns the open loop device fd (the
+ * caller closes it once the file system is mounted: with AUTOCLEAR, the last
+ * close of an unused device detaches it) or a negative errno. */
 static int loop_attach(const char *file, char *dev, size_t devlen)
 {
 	int ffd = open(file, O_RDWR | O_CLOEXEC);
@@ -52,11 +54,11 @@ static int loop_attach(const char *file, char *dev, size_t devlen)
 		snprintf((char *)cfg.info.lo_file_name, sizeof(cfg.info.lo_file_name), "%s", file);
 		int ok = ioctl(lfd, LOOP_CONFIGURE, &cfg);
 		int e = errno;
-		close(lfd);
 		if (ok == 0) {
-			r = n;
+			r = lfd;
 			break;
 		}
+		close(lfd);
 		r = -e;
 		if (e != EBUSY)
 			break;
@@ -97,11 +99,12 @@ int upper_setup(const struct boot_config *c, const char *server, const char *cli
 	if (r < 0)
 		return r;
 	char dev[32];
-	r = loop_attach(HL_STATE "/rw.img", dev, sizeof(dev));
-	if (r < 0)
-		return r;
-	if (mount(dev, HL_UPPER, "ext4", MS_NOATIME, "") != 0) {
-		r = -errno;
+	int lfd = loop_attach(HL_STATE "/rw.img", dev, sizeof(dev));
+	if (lfd < 0)
+		return lfd;
+	r = mount(dev, HL_UPPER, "ext4", MS_NOATIME, "") == 0 ? 0 : -errno;
+	close(lfd);
+	if (r < 0) {
 		log_error("upper: mount %s (ext4 on %s/rw.img): %s", dev, exp, strerror(-r));
 		return r;
 	}
