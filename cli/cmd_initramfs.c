@@ -20,6 +20,7 @@ static int build(struct tree *t, const char *root, int rescue)
 	const char *k = tree_layer_kind(t, root);
 	if (!k || strcmp(k, "root"))
 		return cli_error(w, "%s: no such root (see: hopeless root list)", root);
+	char err[512];
 	char init[PATH_MAX], rootdir[PATH_MAX], outdir[PATH_MAX], initrd[PATH_MAX], kernel[PATH_MAX];
 	const char *env = getenv("HOPELESS_INIT");
 	if (env)
@@ -36,7 +37,11 @@ static int build(struct tree *t, const char *root, int rescue)
 	tree_path(t, outdir, sizeof(outdir), "tftp/boot/%s", root);
 	tree_path(t, initrd, sizeof(initrd), "tftp/boot/%s/initrd.img", root);
 	tree_path(t, kernel, sizeof(kernel), "tftp/boot/%s/vmlinuz", root);
-	int r = mkdir_p(outdir, 0755);
+	char kver[128];
+	int r = initramfs_find_kver(rootdir, kver, sizeof(kver), err, sizeof(err));
+	if (r < 0)
+		return cli_error(w, "%s: %s", root, err);
+	r = mkdir_p(outdir, 0755);
 	if (r < 0)
 		return cli_error(w, "%s: %s", outdir, strerror(-r));
 	struct initramfs_opts o = {.root = rootdir,
@@ -45,7 +50,6 @@ static int build(struct tree *t, const char *root, int rescue)
 				   .out_initramfs = initrd,
 				   .out_kernel = kernel};
 	struct initramfs_report rep;
-	char err[512];
 	memset(&rep, 0, sizeof(rep));
 	r = initramfs_build(&o, &rep, err, sizeof(err));
 	if (r < 0)

@@ -1,5 +1,6 @@
 /* Building the node initramfs: see initramfs.h. */
 #include "initramfs.h"
+#include "util.h"
 #include "cpio.h"
 #include "modres.h"
 #include <dirent.h>
@@ -38,7 +39,7 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
-static int read_file(const char *path, uint8_t **out, size_t *outlen)
+static int read_regular_file(const char *path, uint8_t **out, size_t *outlen)
 {
 	*out = NULL;
 	*outlen = 0;
@@ -76,55 +77,6 @@ static int read_file(const char *path, uint8_t **out, size_t *outlen)
 	return 0;
 }
 
-int initramfs_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
-{
-	char dir[PATH_MAX], tmp[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	if (!*path || (slash && slash[1] == '\0'))
-		return -EINVAL;
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else if ((size_t)(slash - path) < sizeof(dir))
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	else
-		return -ENAMETOOLONG;
-	const char *base = slash ? slash + 1 : path;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int r = fchmod(fd, mode) == 0 ? 0 : -errno;
-	const uint8_t *p = data;
-	for (size_t done = 0; !r && done < len;) {
-		ssize_t n = write(fd, p + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			r = n < 0 ? -errno : -EIO;
-		else
-			done += (size_t)n;
-	}
-	if (!r && fsync(fd) != 0)
-		r = -errno;
-	if (close(fd) != 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) != 0)
-		r = -errno;
-	if (r) {
-		unlink(tmp);
-		return r;
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		if (fsync(dfd) != 0)
-			r = -errno;
-		close(dfd);
-	}
-	return r;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -272,7 +224,7 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_report *rep
 	}
 	snprintf(rep->kver, sizeof(rep->kver), "%s", kver);
 
-	r = read_file(o->init_path, &init, &initlen);
+	r = read_regular_file(o->init_path, &init, &initlen);
 	if (r < 0) {
 		fail(err, errlen, r, "init %s: %s", o->init_path, strerror(-r));
 		goto out;
@@ -343,16 +295,16 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_report *rep
 	}
 	if (o->out_kernel) {
 		snprintf(path, sizeof(path), "%s/boot/vmlinuz-%s", o->root, kver);
-		if ((r = read_file(path, &kernel, &kernellen)) < 0) {
+		if ((r = read_regular_file(path, &kernel, &kernellen)) < 0) {
 			fail(err, errlen, r, "kernel %s: %s", path, strerror(-r));
 			goto out;
 		}
-		if ((r = initramfs_write_atomic(o->out_kernel, kernel, kernellen, 0644)) < 0) {
+		if ((r = write_file_atomic(o->out_kernel, kernel, kernellen, 0644)) < 0) {
 			fail(err, errlen, r, "cannot write %s: %s", o->out_kernel, strerror(-r));
 			goto out;
 		}
 	}
-	if ((r = initramfs_write_atomic(o->out_initramfs, gz, gzlen, 0644)) < 0) {
+	if ((r = write_file_atomic(o->out_initramfs, gz, gzlen, 0644)) < 0) {
 		fail(err, errlen, r, "cannot write %s: %s", o->out_initramfs, strerror(-r));
 		goto out;
 	}

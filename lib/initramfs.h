@@ -47,7 +47,4 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_report *r,
 int initramfs_find_kver(const char *root, char *kver, size_t kverlen, char *err,
 			size_t errlen);
 
-/* Write data to path atomically: temp file in the same directory, fsync,
- * rename, fsync of the directory. */
-int initramfs_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 #endif

@@ -20,6 +20,6 @@ tree_digest() {
 }
 done_testing() {
 	echo "# $TESTS_PASSED passed, $TESTS_FAILED failed ($(basename "$0"))"
-	echo "RESULT $TESTS_PASSED $TESTS_FAILED" >&3 2>/dev/null || true
+	{ echo "RESULT $TESTS_PASSED $TESTS_FAILED" >&3; } 2>/dev/null || true
 	[ "$TESTS_FAILED" = 0 ]
 }

@@ -1,0 +1,81 @@
+#!/bin/bash
+# The hopeless command against a scratch tree: the happy path, then every bad
+# input, each of which must fail with one line, a non-zero exit, and leave the
+# tree byte-identical.
+. "$(dirname "$0")/../lib.sh"
+T=$SCRATCH/tree
+H() { "$HOPELESS" -C "$T" "$@"; }
+
+check "init creates a tree" H init --server 10.9.0.1 --interface br9 --append console=ttyS0 --image-size 16M
+check "init refuses an existing tree" sh -c "! '$HOPELESS' -C '$T' init 2>/dev/null"
+check "state/ is root-only" test "$(stat -c %a "$T/state")" = 700
+R=$SCRATCH/rootsrc
+mkdir -p "$R/boot" "$R/etc" && echo root > "$R/etc/marker"
+check "root add --from DIR" H root add deb12 --from "$R"
+check "root content copied" grep -q root "$T/roots/deb12/etc/marker"
+check "overlay add" H overlay add compute
+check "root list names the root" sh -c "'$HOPELESS' -C '$T' root list | grep -qx deb12"
+check "overlay list names the overlay" sh -c "'$HOPELESS' -C '$T' overlay list | grep -qx compute"
+check "node add (image)" H node add n1 --ip 10.9.0.11 --mac 52:54:00:00:09:11 --root deb12 --overlay compute
+check "node add (tmpfs, pxelinux, upper-case MAC)" H node add n2 --ip 10.9.0.12 --mac 52:54:00:00:09:1A --root deb12 --overlay compute --state tmpfs --boot pxelinux
+check "hopeless.root names the root" test "$(cat "$T/clients/10.9.0.11/hopeless.root")" = deb12
+check "hopeless.overlay names the overlay" test "$(cat "$T/clients/10.9.0.11/hopeless.overlay")" = compute
+check "etc/hostname in the host overlay" test "$(cat "$T/clients/10.9.0.11/etc/hostname")" = n1
+check "rw.img is sparse" test "$(du -k "$T/state/10.9.0.11/rw.img" | cut -f1)" -lt 8192
+check "rw.img is ext4" sh -c "file '$T/state/10.9.0.11/rw.img' | grep -q ext4"
+check "rw.img is root-only" test "$(stat -c %a "$T/state/10.9.0.11/rw.img")" = 600
+check "tmpfs node has no image" test ! -e "$T/state/10.9.0.12/rw.img"
+check "MAC stored in lower case" grep -q 'mac = 52:54:00:00:09:1a' "$T/nodes/n2.conf"
+check "config" H config
+check "dnsmasq accepts the generated config" dnsmasq --test -C "$T/etc/dnsmasq.conf"
+check "per-node pxelinux file" test -f "$T/tftp/pxelinux.cfg/01-52-54-00-00-09-1a"
+check "per-node iPXE script" test -f "$T/tftp/ipxe/52-54-00-00-09-11.ipxe"
+check "state export writable by its node only" grep -q "$T/state/10.9.0.11 10.9.0.11(rw" "$T/etc/exports"
+check "no world-writable file in the tree" test -z "$(find "$T" -perm -o+w ! -type l)"
+check "node list shows both" test "$(H node list | grep -c '^n[12] ')" = 2
+before=$(H config >/dev/null; tree_digest "$T")
+
+# Each line: a description and the arguments of a command that must fail.
+bad() {
+	local d=$1; shift
+	local out rc
+	out=$(H "$@" 2>&1 >/dev/null); rc=$?
+	if [ "$rc" != 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ "$out" == hopeless:* ]] &&
+	   [ "$(tree_digest "$T")" = "$before" ]; then
+		ok "rejects $d: $out"
+	else
+		fail "rejects $d (rc=$rc, output: $out)"
+	fi
+}
+bad "malformed IP" node add n3 --ip 10.9.0.256 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+bad "IP with leading zero" node add n3 --ip 10.9.0.013 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+bad "malformed MAC" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09 --root deb12 --overlay compute
+bad "multicast MAC" node add n3 --ip 10.9.0.13 --mac 01:54:00:00:09:13 --root deb12 --overlay compute
+bad "host name with /" node add a/b --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+bad "host name with .." node add .. --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+bad "host name with a space" node add "a b" --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+bad "host name with a control character" node add "$(printf 'a\tb')" --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+bad "duplicate host name" node add n1 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+bad "duplicate IP" node add n3 --ip 10.9.0.11 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+bad "duplicate MAC" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:11 --root deb12 --overlay compute
+bad "duplicate MAC in another spelling" node add n3 --ip 10.9.0.13 --mac 52-54-00-00-09-1A --root deb12 --overlay compute
+bad "unknown root" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root nope --overlay compute
+bad "unknown overlay" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay nope
+bad "an overlay given as root" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root compute --overlay compute
+bad "root name with .." node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root ../deb12 --overlay compute
+bad "bad state mode" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute --state disk
+bad "missing --mac" node add n3 --ip 10.9.0.13 --root deb12 --overlay compute
+bad "overlay name with /" overlay add a/b
+bad "overlay name .." overlay add ..
+bad "duplicate overlay" overlay add compute
+bad "root name with /" root add x/y --from "$R"
+bad "root from a missing dir" root add r2 --from "$SCRATCH/nope"
+bad "duplicate root" root add deb12 --from "$R"
+bad "initramfs for an unknown root" initramfs build --root nope
+bad "initramfs for a root without kernel" initramfs build --root deb12
+bad "unknown subcommand" node frobnicate
+
+out=$("$HOPELESS" -C "$SCRATCH/not-a-tree" node list 2>&1); rc=$?
+check "a directory that is not a tree is refused ($out)" test "$rc" != 0 -a -n "$(echo "$out" | grep 'not a hopeless tree\|No such file')"
+check "--help works for every command" sh -c "for c in init root overlay node initramfs config lab; do '$HOPELESS' \$c --help >/dev/null || exit 1; done"
+done_testing
