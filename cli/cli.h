@@ -16,6 +16,11 @@ int cmd_node(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_initramfs(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_config(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_lab(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_shell(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_users(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_check(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_status(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
 
 /* Print "hopeless: <what>: <message>" on stderr; returns 1 (the exit status). */
 int cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -22,6 +22,11 @@ static const struct command commands[] = {
 	{"node", cmd_node, "add, list, show or remove nodes"},
 	{"initramfs", cmd_initramfs, "build the initramfs for a root's kernel"},
 	{"config", cmd_config, "regenerate every service configuration from the tree"},
+	{"check", cmd_check, "lint the tree: dangling names, duplicates, leaks"},
+	{"shell", cmd_shell, "chroot into a root, or into an overlay over its root"},
+	{"users", cmd_users, "copy the head node's users into an overlay"},
+	{"status", cmd_status, "show what every node is doing"},
+	{"serve", cmd_serve, "run dnsmasq, nfs-ganesha and the event receiver"},
 	{"lab", cmd_lab, "boot a virtual cluster on this machine"},
 };
 

@@ -44,10 +44,17 @@ int gen_cmdline(const struct tree *t, const struct tree_node *n, struct strbuf *
 		r |= sb_printf(sb, "%s ", t->conf.append);
 	if (n->append[0])
 		r |= sb_printf(sb, "%s ", n->append);
+	/* A node-specific server list puts its first entry first and the
+	 * rest as fallbacks. */
+	const char *server = n->server[0] ? n->server : t->conf.server;
+	const char *comma = strchr(server, ',');
+	if (comma)
+		r |= sb_printf(sb, "hopeless.servers=%s ", comma + 1);
 	r |= sb_printf(sb,
-		       "hopeless.server=%s hopeless.roots=%s hopeless.clients=%s "
+		       "hopeless.server=%.*s hopeless.roots=%s hopeless.clients=%s "
 		       "hopeless.statedir=%s hopeless.state=%s hopeless.nfsvers=%s hopeless.hostname=%s",
-		       t->conf.server, roots, clients, state, n->state, t->conf.nfs_version, n->hostname);
+		       comma ? (int)(comma - server) : (int)strlen(server), server, roots, clients, state, n->state,
+		       t->conf.nfs_version, n->hostname);
 	return r;
 }
 

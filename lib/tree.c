@@ -162,6 +162,8 @@ static int node_kv(void *ctx, const char *key, const char *val, char *err, size_
 		return set_field(n->boot, sizeof(n->boot), key, val, err, errlen);
 	if (!strcmp(key, "append"))
 		return set_field(n->append, sizeof(n->append), key, val, err, errlen);
+	if (!strcmp(key, "server"))
+		return set_field(n->server, sizeof(n->server), key, val, err, errlen);
 	snprintf(err, errlen, "unknown key '%s'", key);
 	return -EINVAL;
 }
@@ -186,13 +188,26 @@ int tree_node_parse(const char *text, struct tree_node *n, char *err, size_t err
 		snprintf(err, errlen, "boot must be ipxe or pxelinux");
 		return -EINVAL;
 	}
+	/* server: one address, or a comma-separated list tried in order */
+	if (n->server[0]) {
+		char copy[64], *save = NULL;
+		snprintf(copy, sizeof(copy), "%s", n->server);
+		for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save))
+			if (validate_ipv4(s, NULL, &why) < 0) {
+				snprintf(err, errlen, "server: %s: %s", s, why);
+				return -EINVAL;
+			}
+	}
 	return 0;
 }
 
 int tree_node_format(const struct tree_node *n, struct strbuf *sb)
 {
-	return sb_printf(sb, "hostname = %s\nip = %s\nmac = %s\nstate = %s\nboot = %s\nappend = %s\n",
-			 n->hostname, n->ip, n->mac, n->state, n->boot, n->append);
+	int r = sb_printf(sb, "hostname = %s\nip = %s\nmac = %s\nstate = %s\nboot = %s\nappend = %s\n",
+			  n->hostname, n->ip, n->mac, n->state, n->boot, n->append);
+	if (r == 0 && n->server[0])
+		r = sb_printf(sb, "server = %s\n", n->server);
+	return r;
 }
 
 const char *tree_resolve_dir(const char *explicit_dir)

@@ -34,6 +34,7 @@ struct tree_node {
 	char state[8];    /* image | tmpfs */
 	char boot[12];    /* ipxe | pxelinux */
 	char append[256]; /* extra kernel arguments for this node */
+	char server[64];  /* NFS server(s) of this node, "A" or "A,B" (empty: the cluster's) */
 	char root[64];    /* from clients/<ip>/hopeless.root */
 	char overlay[64]; /* from clients/<ip>/hopeless.overlay */
 };
