@@ -77,6 +77,8 @@ install: all
 	install -m 0755 build/hopeless-init $(DESTDIR)$(PREFIX)/lib/hopeless/hopeless-init
 	install -m 0755 lab/lab.sh $(DESTDIR)$(PREFIX)/lib/hopeless/lab.sh
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 completion/hopeless.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hopeless
 
 clean:
 	rm -rf build

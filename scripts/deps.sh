@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config libkmod-dev zlib1g-dev musl-tools kmod
 e2fsprogs cpio busybox-static qemu-system-x86 ipxe-qemu ipxe dnsmasq-base
 nfs-ganesha nfs-ganesha-vfs pxelinux syslinux-common iproute2 clang
-libclang-rt-14-dev cppcheck"
+libclang-rt-14-dev cppcheck mmdebstrap debootstrap isc-dhcp-server"
 
 missing=""
 for p in $PKGS; do
@@ -21,8 +21,18 @@ if [ -n "$missing" ]; then
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
+	# Services such as isc-dhcp-server try to start on install and fail (no
+	# config, maybe no init system); hopeless runs its own instances, so keep
+	# package scripts from starting any (policy-rc.d exit 101: "not allowed").
+	policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
+		trap 'rm -f "$policy"' EXIT
+	fi
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	[ -z "$policy" ] || { rm -f "$policy"; trap - EXIT; }
 fi
 # nfs-ganesha's package starts its own service on install; the lab runs its own
 # instances inside namespaces and does not need (or touch) the system one.
@@ -49,7 +59,7 @@ fetch_kernel() { # flavour meta-package
 	echo "$kver" > "$dest/.done"
 }
 fetch_kernel cloud linux-image-cloud-amd64
-if [ "${HOPELESS_GENERIC_KERNEL:-0}" = 1 ]; then
+if [ "${HOPELESS_GENERIC_KERNEL:-1}" = 1 ]; then
 	fetch_kernel generic linux-image-amd64
 fi
 echo "deps: ok"

@@ -1,0 +1,34 @@
+# bash completion for hopeless(8)
+_hopeless() {
+	local cur prev words cword
+	_init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
+	local cmds="init root overlay node initramfs config check shell users status serve lab"
+	local i cmd="" sub=""
+	for ((i = 1; i < cword; i++)); do
+		case "${words[i]}" in
+		-C) ((i++)) ;;
+		-*) ;;
+		*) if [ -z "$cmd" ]; then cmd=${words[i]}; elif [ -z "$sub" ]; then sub=${words[i]}; fi ;;
+		esac
+	done
+	if [ "$prev" = -C ]; then COMPREPLY=($(compgen -d -- "$cur")); return; fi
+	if [ -z "$cmd" ]; then COMPREPLY=($(compgen -W "$cmds -C --help" -- "$cur")); return; fi
+	case "$cmd" in
+	root) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rm" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--from --tar --debootstrap --mirror --include --variant --dnf --repo --help" -- "$cur")) ;;
+	overlay) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rm" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--from-template --help" -- "$cur")) ;;
+	node) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show set rm reset inspect" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --template --json --purge --no-backup --help" -- "$cur")) ;;
+	initramfs) [ -z "$sub" ] && COMPREPLY=($(compgen -W "build" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--root --rescue-shell --help" -- "$cur")) ;;
+	init) COMPREPLY=($(compgen -W "--server --netmask --interface --append --nfs-server --image-size --help" -- "$cur")) ;;
+	shell) COMPREPLY=($(compgen -W "--root --help" -- "$cur")) ;;
+	users) COMPREPLY=($(compgen -W "sync --from --help" -- "$cur")) ;;
+	status) COMPREPLY=($(compgen -W "--watch --log --json --help" -- "$cur")) ;;
+	serve) COMPREPLY=($(compgen -W "--events-only --foreground --listen --help" -- "$cur")) ;;
+	lab) COMPREPLY=($(compgen -W "--boot --state --boots --workdir --keep --timeout --help" -- "$cur")) ;;
+	*) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
+	esac
+}
+complete -F _hopeless hopeless
