@@ -193,4 +193,3 @@ boot_node() { # $1: boot number
 for i in $(seq 1 "$BOOTS"); do
 	boot_node "$i"
 done
-say "done; stopping services"

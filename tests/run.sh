@@ -30,6 +30,9 @@ start=$(date +%s)
 if [ -z "$ONLY" ] || [ "$ONLY" = unit ]; then
 	run_suite unit env ASAN_OPTIONS=detect_leaks=1 build/unit-tests
 fi
+if [ -z "$ONLY" ] || [ "$ONLY" = static ]; then
+	run_suite static bash tests/static.sh
+fi
 if [ -z "$ONLY" ] || [ "$ONLY" = cli ]; then
 	for t in tests/cli/t-*.sh; do run_suite "$t" bash "$t"; done
 fi
