@@ -8,26 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int mkdirs(const char *path, unsigned mode)
-{
-	char buf[512];
-	size_t n = strlen(path);
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int mount_one(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)
 {
 	mkdirs(dst, 0755);

@@ -6,6 +6,7 @@
  * interface flags (never <net/if.h>, which clashes with <linux/if.h> and
  * differs between glibc and musl). */
 #include "netif.h"
+#include "validate.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -475,43 +476,18 @@ int netif_setup_loopback(void)
 
 /* ---- pure helpers ---------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int netif_parse_bootif(const char *s, uint8_t mac[6])
 {
 	if (!s || !mac)
 		return -EINVAL;
-	size_t len = strlen(s);
-	/* "aa-bb-cc-dd-ee-ff" is 17 chars, with the "01-" type prefix 20. */
-	int groups = len == 17 ? 6 : len == 20 ? 7 : 0;
-	if (!groups)
-		return -EINVAL;
-	char sep = s[2];
-	if (sep != '-' && sep != ':')
-		return -EINVAL;
-	uint8_t b[7];
-	for (int g = 0; g < groups; g++) {
-		const char *p = s + 3 * g;
-		int hi = hexval(p[0]), lo = hexval(p[1]);
-		if (hi < 0 || lo < 0)
+	/* "aa-bb-cc-dd-ee-ff", or with the "01-" ARP hardware type prefix
+	 * (1: Ethernet) that pxelinux and our iPXE scripts put in front. */
+	if (strlen(s) == 20) {
+		if (s[0] != '0' || s[1] != '1' || (s[2] != '-' && s[2] != ':'))
 			return -EINVAL;
-		if (g < groups - 1 && p[2] != sep)
-			return -EINVAL;
-		b[g] = (uint8_t)(hi << 4 | lo);
+		s += 3;
 	}
-	if (groups == 7 && b[0] != 1) /* ARP hardware type 1: Ethernet */
-		return -EINVAL;
-	memcpy(mac, b + (groups - 6), 6);
-	return 0;
+	return validate_mac(s, mac, NULL) < 0 ? -EINVAL : 0;
 }
 
 static int is_candidate(const struct netif *l, const uint8_t *bootif_mac)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "mkdir.h"
 
 struct strbuf {
 	char *buf;   /* always NUL-terminated once anything was added */
@@ -34,7 +35,6 @@ int write_file_if_changed(const char *path, const void *data, size_t len, mode_t
 int read_file(const char *path, struct strbuf *sb);
 /* Read the first line of a small file, without the newline. */
 int read_line_file(const char *path, char *out, size_t outlen);
-int mkdir_p(const char *path, mode_t mode);
 int path_exists(const char *path);
 int is_dir(const char *path);
 /* fsync a directory (after renames into it). */
