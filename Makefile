@@ -28,7 +28,7 @@ LIB_SRCS   := $(sort $(wildcard lib/*.c))
 CLI_SRCS   := $(sort $(wildcard cli/*.c))
 INIT_SRCS  := $(sort $(wildcard init/*.c))
 # Library files the init links (no libkmod, no zlib there).
-INIT_LIB_SRCS := lib/validate.c lib/mkdir.c
+INIT_LIB_SRCS := lib/validate.c lib/mkdir.c lib/syslog.c
 UNIT_SRCS  := $(sort $(wildcard tests/unit/*.c))
 # The unit tests link every init file except its main.
 INIT_TESTABLE := $(filter-out init/main.c,$(INIT_SRCS))
@@ -77,6 +77,11 @@ install: all
 	install -m 0755 build/hopeless-init $(DESTDIR)$(PREFIX)/lib/hopeless/hopeless-init
 	install -m 0755 lab/lab.sh $(DESTDIR)$(PREFIX)/lib/hopeless/lab.sh
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/hopeless
+	rm -rf $(DESTDIR)$(PREFIX)/share/hopeless/templates
+	cp -R --no-preserve=ownership templates $(DESTDIR)$(PREFIX)/share/hopeless/templates
+	install -d $(DESTDIR)$(PREFIX)/share/hopeless
+	cp -R --preserve=mode,timestamps overlay-templates $(DESTDIR)$(PREFIX)/share/hopeless/
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 completion/hopeless.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hopeless
 

@@ -29,6 +29,9 @@ int cli_open_tree(struct tree *t, struct cli_ctx *ctx, const char *what, int loc
 /* Path of a file installed beside the hopeless binary: build/<name> when run
  * from the build tree, else <prefix>/lib/hopeless/<name>. */
 int cli_find_helper(const char *name, char *out, size_t outlen);
+/* Directory of shipped data (e.g. "templates"): <srcdir>/<name> when run
+ * from the build tree, else <prefix>/share/hopeless/<name>. */
+int cli_find_data(const char *name, char *out, size_t outlen);
 /* Regenerate every service config from the tree (the tree must be locked). */
 int config_generate(struct tree *t, int verbose);
 /* True when argv asks for help. */

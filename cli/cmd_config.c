@@ -1,27 +1,55 @@
 /* hopeless config: regenerate every service configuration from the tree.
- * Each file is written atomically and only when its content changed. */
+ * Each file is written atomically and only when its content changed; then
+ * the services this tree runs (hopeless serve) are told to reload. */
 #include "cli.h"
 #include "gen.h"
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef int (*gen_all_fn)(const struct tree *, const struct tree_node *, size_t, struct strbuf *);
 
-static int emit(struct tree *t, const char *rel, const struct strbuf *sb, int *written)
+/* What changed in this run, to decide which services to reload. */
+struct config_run {
+	int written;  /* files generated */
+	int changed;  /* files whose content changed */
+	int dnsmasq_conf, dnsmasq_hosts, ganesha;
+};
+
+/* 1 when path already holds exactly data with this mode. */
+static int same_content(const char *path, const struct strbuf *sb, mode_t mode)
+{
+	struct strbuf old = STRBUF_INIT;
+	struct stat st;
+	int same = read_file(path, &old) == 0 && old.len == sb->len && !memcmp(sb_str(&old), sb_str(sb), sb->len) &&
+		   stat(path, &st) == 0 && (st.st_mode & 07777) == mode;
+	sb_free(&old);
+	return same;
+}
+
+/* Write rel (in the tree) when it differs; *changed set when it did. */
+static int emit(struct tree *t, const char *rel, const struct strbuf *sb, struct config_run *run, int *changed)
 {
 	char p[PATH_MAX];
 	int r = tree_path(t, p, sizeof(p), "%s", rel);
-	if (r == 0)
-		r = write_file_if_changed(p, sb_str(sb), sb->len, 0644);
-	if (r < 0)
+	int differs = r == 0 && !same_content(p, sb, 0644);
+	if (r == 0 && differs)
+		r = write_file_atomic(p, sb_str(sb), sb->len, 0644);
+	if (r < 0) {
 		fprintf(stderr, "hopeless: config: %s: %s\n", p, strerror(-r));
-	else
-		(*written)++;
-	return r;
+		return r;
+	}
+	run->written++;
+	run->changed += differs;
+	if (changed && differs)
+		*changed = 1;
+	return 0;
 }
 
 /* Boot loaders the TFTP tree serves, copied from the Debian packages. */
@@ -53,31 +81,186 @@ static int copy_loaders(struct tree *t)
 	return 0;
 }
 
-/* Remove per-node boot files of nodes that no longer exist. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+/* Remove per-node boot files of nodes that no longer exist. The node MACs
+ * are sorted once and looked up by bisection: linear-logarithmic, not
+ * files times nodes. */
 static void prune(struct tree *t, const char *sub, const char *prefix, const char *suffix,
 		  const struct tree_node *nodes, size_t n)
 {
+	char(*macs)[18] = calloc(n ? n : 1, sizeof(*macs));
 	char **names;
 	size_t cnt;
-	if (tree_list_names(t, sub, &names, &cnt) < 0)
+	if (!macs)
 		return;
+	for (size_t k = 0; k < n; k++)
+		gen_mac_hyphen(nodes[k].mac, macs[k]);
+	qsort(macs, n, sizeof(*macs), cmp_str);
+	if (tree_list_names(t, sub, &names, &cnt) < 0) {
+		free(macs);
+		return;
+	}
+	size_t pl = strlen(prefix), sl = strlen(suffix);
 	for (size_t i = 0; i < cnt; i++) {
-		size_t pl = strlen(prefix), sl = strlen(suffix), nl = strlen(names[i]);
+		size_t nl = strlen(names[i]);
 		if (nl < pl + sl || strncmp(names[i], prefix, pl) || strcmp(names[i] + nl - sl, suffix))
 			continue;
-		int keep = 0;
-		for (size_t k = 0; k < n && !keep; k++) {
-			char mac[18];
-			gen_mac_hyphen(nodes[k].mac, mac);
-			keep = nl == pl + 17 + sl && !strncmp(names[i] + pl, mac, 17);
-		}
-		if (!keep) {
-			char p[PATH_MAX];
-			tree_path(t, p, sizeof(p), "%s/%s", sub, names[i]);
+		char key[18] = "";
+		if (nl == pl + 17 + sl)
+			memcpy(key, names[i] + pl, 17);
+		if (key[0] && bsearch(key, macs, n, sizeof(*macs), cmp_str))
+			continue;
+		char p[PATH_MAX];
+		if (tree_path(t, p, sizeof(p), "%s/%s", sub, names[i]) == 0)
 			unlink(p);
-		}
 	}
 	tree_names_free(names, cnt);
+	free(macs);
+}
+
+static int cmp_overlay(const void *a, const void *b)
+{
+	return strcmp((*(const struct tree_node *const *)a)->overlay, (*(const struct tree_node *const *)b)->overlay);
+}
+
+/* The nodes' /etc/hosts, in every cluster overlay a node uses, so every node
+ * resolves every other without NIS or DNS. Overlays are found by sorting
+ * pointers to the nodes by overlay name: each distinct name once. */
+static int emit_overlay_hosts(struct tree *t, const struct tree_node *nodes, size_t n, const struct strbuf *hosts,
+			      struct config_run *run)
+{
+	const struct tree_node **v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		v[i] = &nodes[i];
+	qsort(v, n, sizeof(*v), cmp_overlay);
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *name = v[i]->overlay;
+		if (i > 0 && !strcmp(name, v[i - 1]->overlay))
+			continue;
+		/* Only a registered overlay: never write into a root or outside roots/. */
+		const char *kind = name[0] ? tree_layer_kind(t, name) : NULL;
+		if (!kind || strcmp(kind, "overlay"))
+			continue;
+		char etc[PATH_MAX], rel[PATH_MAX];
+		if (tree_path(t, etc, sizeof(etc), "roots/%s/etc", name) < 0)
+			continue;
+		snprintf(rel, sizeof(rel), "roots/%s/etc/hosts", name);
+		r = mkdir_p(etc, 0755);
+		if (r < 0)
+			fprintf(stderr, "hopeless: config: %s: %s\n", etc, strerror(-r));
+		else
+			r = emit(t, rel, hosts, run, NULL);
+	}
+	free(v);
+	return r;
+}
+
+/* The pid in <tree>/run/<name>.pid when that process runs and is the named
+ * program (a stale pid file may name a recycled pid); else 0. */
+static pid_t service_pid(struct tree *t, const char *name, const char *comm)
+{
+	char p[PATH_MAX], line[32], want[32];
+	if (tree_path(t, p, sizeof(p), "run/%s.pid", name) < 0 || read_line_file(p, line, sizeof(line)) < 0)
+		return 0;
+	char *end;
+	long pid = strtol(line, &end, 10);
+	if (end == line || *end || pid <= 1 || kill((pid_t)pid, 0) != 0)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
+	snprintf(want, sizeof(want), "%.15s", comm); /* comm is cut at 15 characters */
+	if (read_line_file(p, line, sizeof(line)) < 0 || strcmp(line, want))
+		return 0;
+	return (pid_t)pid;
+}
+
+/* dnsmasq rereads its dhcp-hostsfile on SIGHUP, never its main config;
+ * nfs-ganesha rereads its EXPORT blocks on SIGHUP. One line per service. */
+static void reload_services(struct tree *t, const struct config_run *run)
+{
+	pid_t pid = service_pid(t, "dnsmasq", "dnsmasq");
+	if (pid && run->dnsmasq_conf)
+		printf("hopeless: config: dnsmasq.conf changed: restart dnsmasq (pid %d) to apply it\n", (int)pid);
+	else if (pid && run->dnsmasq_hosts) {
+		if (kill(pid, SIGHUP) == 0)
+			printf("hopeless: config: dnsmasq (pid %d) reloaded its node list\n", (int)pid);
+		else
+			fprintf(stderr, "hopeless: config: dnsmasq (pid %d): %s\n", (int)pid, strerror(errno));
+	}
+	pid = service_pid(t, "ganesha", "ganesha.nfsd");
+	if (pid && run->ganesha) {
+		if (kill(pid, SIGHUP) == 0)
+			printf("hopeless: config: nfs-ganesha (pid %d) reloaded its exports\n", (int)pid);
+		else
+			fprintf(stderr, "hopeless: config: nfs-ganesha (pid %d): %s\n", (int)pid, strerror(errno));
+	}
+}
+
+/* One generator for one file, and the flag it sets when the file changed. */
+struct gen_file {
+	const char *rel;
+	gen_all_fn fn;
+	size_t flag; /* offset of an int in struct config_run, or 0 */
+};
+
+static int emit_all(struct tree *t, const struct tree_node *nodes, size_t n, struct config_run *run)
+{
+	static const struct gen_file all[] = {
+		{"etc/dnsmasq.conf", gen_dnsmasq, offsetof(struct config_run, dnsmasq_conf)},
+		{"etc/dnsmasq-hosts.conf", gen_dnsmasq_hosts, offsetof(struct config_run, dnsmasq_hosts)},
+		{"etc/dhcpd.conf", gen_dhcpd, 0},
+		{"etc/ganesha.conf", gen_ganesha, offsetof(struct config_run, ganesha)},
+		{"etc/exports", gen_exports, 0},
+		{"etc/hosts", gen_hosts, 0},
+	};
+	struct strbuf sb = STRBUF_INIT;
+	int r = 0;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) && r == 0; i++) {
+		sb_reset(&sb);
+		r = all[i].fn(t, nodes, n, &sb) < 0 ? -ENOMEM : 0;
+		if (r == 0)
+			r = emit(t, all[i].rel, &sb, run, all[i].flag ? (int *)((char *)run + all[i].flag) : NULL);
+		if (r == 0 && !strcmp(all[i].rel, "etc/hosts"))
+			r = emit_overlay_hosts(t, nodes, n, &sb, run);
+	}
+	sb_free(&sb);
+	return r;
+}
+
+static int emit_boot_files(struct tree *t, const struct tree_node *nodes, size_t n, struct config_run *run)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = gen_pxelinux_default(&sb);
+	if (r == 0)
+		r = emit(t, "tftp/pxelinux.cfg/default", &sb, run, NULL);
+	sb_reset(&sb);
+	if (r == 0)
+		r = gen_ipxe_boot(&sb);
+	if (r == 0)
+		r = emit(t, "tftp/boot.ipxe", &sb, run, NULL);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char mac[18], rel[64];
+		gen_mac_hyphen(nodes[i].mac, mac);
+		sb_reset(&sb);
+		r = gen_pxelinux_node(t, &nodes[i], &sb);
+		snprintf(rel, sizeof(rel), "tftp/pxelinux.cfg/01-%s", mac);
+		if (r == 0)
+			r = emit(t, rel, &sb, run, NULL);
+		sb_reset(&sb);
+		if (r == 0)
+			r = gen_ipxe_node(t, &nodes[i], &sb);
+		snprintf(rel, sizeof(rel), "tftp/ipxe/%s.ipxe", mac);
+		if (r == 0)
+			r = emit(t, rel, &sb, run, NULL);
+	}
+	sb_free(&sb);
+	return r;
 }
 
 int config_generate(struct tree *t, int verbose)
@@ -89,56 +272,20 @@ int config_generate(struct tree *t, int verbose)
 		fprintf(stderr, "hopeless: config: %s\n", err);
 		return -EINVAL;
 	}
-	int r = 0, written = 0;
-	struct strbuf sb = STRBUF_INIT;
-	static const struct {
-		const char *rel;
-		gen_all_fn fn;
-	} all[] = {{"etc/dnsmasq.conf", gen_dnsmasq},
-		   {"etc/ganesha.conf", gen_ganesha},
-		   {"etc/exports", gen_exports},
-		   {"etc/hosts", gen_hosts}};
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) && r == 0; i++) {
-		sb_reset(&sb);
-		r = all[i].fn(t, nodes, n, &sb);
-		if (r == 0)
-			r = emit(t, all[i].rel, &sb, &written);
-	}
-	if (r == 0) {
-		sb_reset(&sb);
-		r = gen_pxelinux_default(&sb);
-		if (r == 0)
-			r = emit(t, "tftp/pxelinux.cfg/default", &sb, &written);
-	}
-	if (r == 0) {
-		sb_reset(&sb);
-		r = gen_ipxe_boot(&sb);
-		if (r == 0)
-			r = emit(t, "tftp/boot.ipxe", &sb, &written);
-	}
-	for (size_t i = 0; i < n && r == 0; i++) {
-		char mac[18], rel[64];
-		gen_mac_hyphen(nodes[i].mac, mac);
-		sb_reset(&sb);
-		r = gen_pxelinux_node(t, &nodes[i], &sb);
-		snprintf(rel, sizeof(rel), "tftp/pxelinux.cfg/01-%s", mac);
-		if (r == 0)
-			r = emit(t, rel, &sb, &written);
-		sb_reset(&sb);
-		if (r == 0)
-			r = gen_ipxe_node(t, &nodes[i], &sb);
-		snprintf(rel, sizeof(rel), "tftp/ipxe/%s.ipxe", mac);
-		if (r == 0)
-			r = emit(t, rel, &sb, &written);
-	}
+	struct config_run run = {0};
+	int r = emit_all(t, nodes, n, &run);
+	if (r == 0)
+		r = emit_boot_files(t, nodes, n, &run);
 	if (r == 0) {
 		prune(t, "tftp/pxelinux.cfg", "01-", "", nodes, n);
 		prune(t, "tftp/ipxe", "", ".ipxe", nodes, n);
 		r = copy_loaders(t);
 	}
-	sb_free(&sb);
 	if (r == 0 && verbose)
-		printf("hopeless: config: %d files generated for %zu node(s) in %s\n", written, n, t->dir);
+		printf("hopeless: config: %d files generated (%d changed) for %zu node(s) in %s\n", run.written,
+		       run.changed, n, t->dir);
+	if (r == 0)
+		reload_services(t, &run);
 	free(nodes);
 	return r;
 }
@@ -147,8 +294,13 @@ int cmd_config(int argc, char **argv, struct cli_ctx *ctx)
 {
 	if (cli_wants_help(argc, argv)) {
 		printf("usage: hopeless config\n"
-		       "Regenerates etc/dnsmasq.conf, etc/ganesha.conf, etc/exports, etc/hosts,\n"
-		       "tftp/pxelinux.cfg/* and tftp/ipxe/* from the tree.\n");
+		       "Regenerates from the tree: etc/dnsmasq.conf, etc/dnsmasq-hosts.conf,\n"
+		       "etc/dhcpd.conf (ISC dhcpd), etc/ganesha.conf, etc/exports (kernel nfsd),\n"
+		       "etc/hosts (also into roots/<overlay>/etc/hosts of every overlay a node uses),\n"
+		       "tftp/pxelinux.cfg/*, tftp/ipxe/* and the boot loaders in tftp/.\n"
+		       "Files are written atomically and only when they change. When hopeless serve\n"
+		       "runs (<tree>/run/dnsmasq.pid, <tree>/run/ganesha.pid), dnsmasq and\n"
+		       "nfs-ganesha get a SIGHUP to reload nodes and exports.\n");
 		return 0;
 	}
 	if (argc != 1)

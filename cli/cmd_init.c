@@ -1,6 +1,8 @@
 /* hopeless init: create a cluster tree. */
 #include "cli.h"
+#include "template.h"
 #include "validate.h"
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,12 +11,42 @@
 static const char *const tree_dirs[] = {"meta", "roots", "clients", "state", "nodes", "tftp",
 					"tftp/pxelinux.cfg", "tftp/ipxe", "tftp/boot", "etc"};
 
+/* The shipped host templates, copied so the administrator edits the tree's
+ * own copy. Without a shipped copy (a bare binary) the default template is
+ * just etc/hostname. */
+static int install_templates(const char *dir)
+{
+	char src[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX];
+	snprintf(dst, sizeof(dst), "%s/templates", dir);
+	if (path_exists(dst))
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s/.templates.tmp", dir);
+	remove_tree(tmp);
+	int r;
+	if (cli_find_data("templates", src, sizeof(src)) == 0) {
+		r = template_copy(src, tmp, NULL);
+	} else {
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s/default/etc", tmp);
+		r = mkdir_p(p, 0755);
+		snprintf(p, sizeof(p), "%s/default/etc/hostname", tmp);
+		if (r == 0)
+			r = write_file_atomic(p, "@HOSTNAME@\n", 11, 0644);
+	}
+	if (r == 0 && rename(tmp, dst) != 0)
+		r = -errno;
+	if (r < 0)
+		remove_tree(tmp);
+	return r;
+}
+
 int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{"server", required_argument, NULL, 's'}, {"netmask", required_argument, NULL, 'm'},
 		{"interface", required_argument, NULL, 'i'}, {"append", required_argument, NULL, 'a'},
 		{"nfs-server", required_argument, NULL, 'n'}, {"image-size", required_argument, NULL, 'z'},
+		{"domain", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'}, {0}};
 	struct tree_conf c;
 	tree_conf_defaults(&c);
@@ -30,9 +62,11 @@ int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
 		case 'a': key = "append"; break;
 		case 'n': key = "nfs_server"; break;
 		case 'z': key = "image_size"; break;
+		case 'd': key = "domain"; break;
 		case 'h':
 			printf("usage: hopeless [-C DIR] init [--server IP] [--netmask MASK] [--interface IF]\n"
-			       "                 [--append KERNEL-ARGS] [--nfs-server ganesha|kernel] [--image-size SIZE]\n");
+			       "                 [--append KERNEL-ARGS] [--nfs-server ganesha|kernel] [--image-size SIZE]\n"
+			       "                 [--domain DOMAIN]\n");
 			sb_free(&kv);
 			return 0;
 		default:
@@ -66,6 +100,8 @@ int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
 		if ((r = mkdir_p(p, strcmp(tree_dirs[i], "state") ? 0755 : 0700)) < 0)
 			return cli_error("init", "%s: %s", p, strerror(-r));
 	}
+	if ((r = install_templates(dir)) < 0)
+		return cli_error("init", "%s/templates: %s", dir, strerror(-r));
 	struct strbuf sb = STRBUF_INIT;
 	tree_conf_format(&c, &sb);
 	/* hopeless.conf is written last: its presence is what makes a tree. */

@@ -1,10 +1,354 @@
-/* hopeless serve: placeholder until implemented. */
+/* hopeless serve: run a small cluster's services from the tree: dnsmasq
+ * (DHCP + TFTP), nfs-ganesha (NFS) and the boot-event receiver, a UDP
+ * syslog socket that keeps what the nodes' init reports in
+ * <tree>/log/events.log for `hopeless status`.
+ *
+ * The receiver is ours rather than rsyslog's: it needs no configuration on
+ * the head node, runs inside the lab's namespace like the other services,
+ * accepts only strict RFC 5424 (a datagram from anyone on the cluster
+ * network cannot forge extra lines or terminal escapes), and writes the
+ * one format `hopeless status` reads. Sites that already collect syslog can
+ * point the nodes there with hopeless.events= and read that file with
+ * `hopeless status --log FILE` instead. */
 #include "cli.h"
+#include "mkdir.h"
+#include "syslog.h"
+#include "validate.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One generation of rotation: events.log moves to events.log.1 past this. */
+#define EVENTS_LOG_CAP (16L << 20)
+
+struct service {
+	const char *name;
+	pid_t pid;
+};
+
+struct receiver {
+	int fd;
+	int log_fd;
+	char log_path[PATH_MAX];
+	long accepted, rejected;
+};
+
+static int parse_listen(const char *s, struct sockaddr_in *a)
+{
+	char ip[16];
+	const char *colon = strchr(s, ':');
+	size_t n = colon ? (size_t)(colon - s) : strlen(s);
+	if (n >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	long port = 514;
+	if (colon) {
+		char *end;
+		if (!colon[1] || colon[1] < '0' || colon[1] > '9')
+			return -EINVAL;
+		port = strtol(colon + 1, &end, 10);
+		if (*end || port < 1 || port > 65535)
+			return -EINVAL;
+	}
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
+	if (validate_ipv4(ip, &a->sin_addr.s_addr, NULL) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int open_log(struct receiver *rx)
+{
+	if (rx->log_fd >= 0)
+		close(rx->log_fd);
+	rx->log_fd = open(rx->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	return rx->log_fd < 0 ? -errno : 0;
+}
+
+static void rotate_if_big(struct receiver *rx, size_t add)
+{
+	struct stat st;
+	if (fstat(rx->log_fd, &st) != 0 || st.st_size + (off_t)add <= EVENTS_LOG_CAP)
+		return;
+	char old[PATH_MAX + 2];
+	snprintf(old, sizeof(old), "%s.1", rx->log_path);
+	if (rename(rx->log_path, old) == 0)
+		open_log(rx);
+}
+
+/* One datagram: accepted ones become one line "<received> <source> <msg>",
+ * written with a single write on an O_APPEND descriptor, so a line is
+ * never split or interleaved. */
+static void receive_one(struct receiver *rx)
+{
+	uint8_t buf[SYSLOG_MAX_LEN + 1];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	ssize_t n = recvfrom(rx->fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+	if (n < 0)
+		return;
+	char src[16];
+	inet_ntop(AF_INET, &from.sin_addr, src, sizeof(src));
+	struct syslog_msg *m = malloc(sizeof(*m));
+	if (!m)
+		return;
+	int r = (size_t)n > SYSLOG_MAX_LEN ? -EMSGSIZE : syslog_parse(buf, (size_t)n, m);
+	free(m);
+	if (r < 0) {
+		/* A noisy sender must not flood our own output either. */
+		if (rx->rejected++ < 20 || rx->rejected % 1000 == 0)
+			fprintf(stderr, "hopeless: serve: rejected a %s datagram from %s (%ld so far)\n",
+				r == -EMSGSIZE ? "oversized" : "malformed", src, rx->rejected);
+		return;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	char when[40];
+	if (syslog_timestamp((double)ts.tv_sec + (double)ts.tv_nsec / 1e9, when, sizeof(when)) < 0)
+		return;
+	char line[SYSLOG_MAX_LEN + 80];
+	int hl = snprintf(line, sizeof(line), "%s %s ", when, src);
+	memcpy(line + hl, buf, (size_t)n);
+	line[hl + n] = '\n';
+	size_t len = (size_t)hl + (size_t)n + 1;
+	rotate_if_big(rx, len);
+	if (write(rx->log_fd, line, len) != (ssize_t)len)
+		fprintf(stderr, "hopeless: serve: %s: %s\n", rx->log_path, strerror(errno));
+	else
+		rx->accepted++;
+}
+
+static pid_t spawn(char *const argv[], const sigset_t *orig)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	/* Services go down with us even if we are killed with SIGKILL. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	sigprocmask(SIG_SETMASK, orig, NULL);
+	execvp(argv[0], argv);
+	fprintf(stderr, "hopeless: serve: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+static void stop_services(struct service *svc, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (svc[i].pid > 0)
+			kill(svc[i].pid, SIGTERM);
+	for (int tries = 0; tries < 50; tries++) {
+		int left = 0;
+		for (int i = 0; i < n; i++) {
+			if (svc[i].pid <= 0)
+				continue;
+			if (waitpid(svc[i].pid, NULL, WNOHANG) == svc[i].pid)
+				svc[i].pid = 0;
+			else
+				left++;
+		}
+		if (!left)
+			return;
+		struct timespec d = {0, 100 * 1000 * 1000};
+		nanosleep(&d, NULL);
+	}
+	for (int i = 0; i < n; i++)
+		if (svc[i].pid > 0) {
+			fprintf(stderr, "hopeless: serve: %s (pid %d) ignored SIGTERM; killing it\n", svc[i].name,
+				(int)svc[i].pid);
+			kill(svc[i].pid, SIGKILL);
+			waitpid(svc[i].pid, NULL, 0);
+			svc[i].pid = 0;
+		}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hopeless serve [--events-only] [--foreground] [--listen ADDR[:PORT]]\n"
+		   "Runs dnsmasq (-C etc/dnsmasq.conf) and nfs-ganesha (-f etc/ganesha.conf) from the\n"
+		   "tree, and the boot-event receiver: UDP syslog (RFC 5424) on the tree's server\n"
+		   "address, port 514, appending accepted events to log/events.log. Pid files in\n"
+		   "run/, service logs in log/. SIGTERM or SIGINT stops everything it started.\n"
+		   "  --events-only   only the event receiver (dnsmasq and NFS run elsewhere)\n"
+		   "  --foreground    stay attached to the terminal (default: detach, pid in run/serve.pid)\n"
+		   "  --listen A:P    receive events on address A, port P instead\n");
+}
 
 int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	(void)ctx;
-	return cli_error("serve", "not implemented yet");
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	int events_only = 0, foreground = 0;
+	const char *listen = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--events-only"))
+			events_only = 1;
+		else if (!strcmp(argv[i], "--foreground"))
+			foreground = 1;
+		else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
+			listen = argv[++i];
+		else if (!strncmp(argv[i], "--listen=", 9))
+			listen = argv[i] + 9;
+		else
+			return cli_error("serve", "unexpected argument '%s' (see hopeless serve --help)", argv[i]);
+	}
+	struct tree t;
+	if (cli_open_tree(&t, ctx, "serve", 0) < 0)
+		return 1;
+	char lst[64];
+	snprintf(lst, sizeof(lst), "%s:514", t.conf.server);
+	if (!listen)
+		listen = lst;
+	struct sockaddr_in addr;
+	if (parse_listen(listen, &addr) < 0) {
+		tree_close(&t);
+		return cli_error("serve", "--listen %s: want IPv4-ADDRESS[:PORT]", listen);
+	}
+	char run_dir[PATH_MAX], log_dir[PATH_MAX], conf_dns[PATH_MAX], conf_nfs[PATH_MAX];
+	tree_path(&t, run_dir, sizeof(run_dir), "run");
+	tree_path(&t, log_dir, sizeof(log_dir), "log");
+	tree_path(&t, conf_dns, sizeof(conf_dns), "etc/dnsmasq.conf");
+	tree_path(&t, conf_nfs, sizeof(conf_nfs), "etc/ganesha.conf");
+	if (!events_only && (access(conf_dns, R_OK) != 0 || access(conf_nfs, R_OK) != 0)) {
+		tree_close(&t);
+		return cli_error("serve", "%s or %s missing (run hopeless config first)", conf_dns, conf_nfs);
+	}
+	int r = mkdir_p(run_dir, 0755);
+	if (r == 0)
+		r = mkdir_p(log_dir, 0750);
+	if (r < 0) {
+		tree_close(&t);
+		return cli_error("serve", "cannot create %s and %s: %s", run_dir, log_dir, strerror(-r));
+	}
+
+	struct receiver rx = {.fd = -1, .log_fd = -1};
+	snprintf(rx.log_path, sizeof(rx.log_path), "%s/events.log", log_dir);
+	rx.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (rx.fd < 0 || bind(rx.fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+		int e = errno;
+		tree_close(&t);
+		return cli_error("serve", "cannot listen on %s/udp: %s", listen, strerror(e));
+	}
+	if ((r = open_log(&rx)) < 0) {
+		tree_close(&t);
+		return cli_error("serve", "%s: %s", rx.log_path, strerror(-r));
+	}
+
+	if (!foreground) {
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid < 0)
+			return cli_error("serve", "fork: %s", strerror(errno));
+		if (pid > 0) {
+			printf("hopeless: serve: running as pid %d; events in %s; stop with kill %d\n", (int)pid,
+			       rx.log_path, (int)pid);
+			return 0;
+		}
+		setsid();
+		char out[PATH_MAX + 16];
+		snprintf(out, sizeof(out), "%s/serve.log", log_dir);
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int lf = open(out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (nul >= 0)
+			dup2(nul, 0);
+		if (lf >= 0) {
+			dup2(lf, 1);
+			dup2(lf, 2);
+		}
+	}
+	char pidfile[PATH_MAX + 16];
+	snprintf(pidfile, sizeof(pidfile), "%s/serve.pid", run_dir);
+	char pidtxt[32];
+	int pl = snprintf(pidtxt, sizeof(pidtxt), "%d\n", (int)getpid());
+	write_file_atomic(pidfile, pidtxt, (size_t)pl, 0644);
+
+	sigset_t mask, orig;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &orig);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+	struct service svc[2] = {{"dnsmasq", 0}, {"nfs-ganesha", 0}};
+	int nsvc = 0, status = 0;
+	if (!events_only) {
+		char a_pid[PATH_MAX + 32], a_lease[PATH_MAX + 32], a_log[PATH_MAX + 32];
+		snprintf(a_pid, sizeof(a_pid), "--pid-file=%s/dnsmasq.pid", run_dir);
+		snprintf(a_lease, sizeof(a_lease), "--dhcp-leasefile=%s/dnsmasq.leases", run_dir);
+		snprintf(a_log, sizeof(a_log), "--log-facility=%s/dnsmasq.log", log_dir);
+		/* --user=root as in the lab: the lease file and log live in the tree. */
+		char *dns[] = {"dnsmasq", "--keep-in-foreground", "-C", conf_dns, a_pid, a_lease, a_log,
+			       "--log-dhcp", "--user=root", NULL};
+		svc[nsvc++].pid = spawn(dns, &orig);
+		char g_pid[PATH_MAX + 32], g_log[PATH_MAX + 32];
+		snprintf(g_pid, sizeof(g_pid), "%s/ganesha.pid", run_dir);
+		snprintf(g_log, sizeof(g_log), "%s/ganesha.log", log_dir);
+		char *nfs[] = {"ganesha.nfsd", "-F", "-f", conf_nfs, "-L", g_log, "-p", g_pid, "-N", "NIV_EVENT", NULL};
+		svc[nsvc++].pid = spawn(nfs, &orig);
+		for (int i = 0; i < nsvc; i++)
+			if (svc[i].pid < 0)
+				status = cli_error("serve", "cannot start %s: %s", svc[i].name, strerror(errno));
+	}
+	printf("hopeless: serve: receiving boot events on %s/udp into %s%s\n", listen, rx.log_path,
+	       events_only ? " (events only)" : "; dnsmasq and nfs-ganesha started");
+	fflush(stdout);
+
+	while (status == 0) {
+		struct pollfd pfd[2] = {{.fd = rx.fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			status = cli_error("serve", "poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents & POLLIN)
+			receive_one(&rx);
+		if (!(pfd[1].revents & POLLIN))
+			continue;
+		struct signalfd_siginfo si;
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGHUP) {
+			open_log(&rx); /* after an outside rotation */
+		} else if (si.ssi_signo == SIGCHLD) {
+			for (int i = 0; i < nsvc; i++) {
+				int ws;
+				if (svc[i].pid > 0 && waitpid(svc[i].pid, &ws, WNOHANG) == svc[i].pid) {
+					svc[i].pid = 0;
+					status = cli_error("serve", "%s exited (%s %d); stopping the other services (see %s)",
+							   svc[i].name, WIFSIGNALED(ws) ? "signal" : "status",
+							   WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws), log_dir);
+				}
+			}
+		} else {
+			break; /* SIGTERM, SIGINT */
+		}
+	}
+	stop_services(svc, nsvc);
+	printf("hopeless: serve: stopped; %ld event(s) accepted, %ld datagram(s) rejected\n", rx.accepted,
+	       rx.rejected);
+	unlink(pidfile);
+	close(rx.fd);
+	close(rx.log_fd);
+	if (sfd >= 0)
+		close(sfd);
+	tree_close(&t);
+	return status;
 }

@@ -1,10 +1,371 @@
-/* hopeless status: placeholder until implemented. */
+/* hopeless status: where every node is in its boot, from the boot events
+ * its init sent (log/events.log written by `hopeless serve`, or any file of
+ * RFC 5424 lines given with --log, e.g. one rsyslog writes). */
 #include "cli.h"
+#include "syslog.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_UNKNOWN 256
+
+struct node_status {
+	char hostname[SYSLOG_HOSTNAME_MAX + 1];
+	char ip[16];
+	int registered;
+	char phase[SYSLOG_MSGID_MAX + 1]; /* "" when never seen */
+	double when;                      /* seconds since the epoch, 0 unknown */
+	char source[16];
+	char error[256];
+	double error_when;
+};
+
+struct status {
+	struct node_status *n;
+	size_t count, registered;
+	long lines, skipped;
+};
+
+static struct node_status *find_node(struct status *s, const struct syslog_msg *m, const char *src)
+{
+	char ip[32] = "";
+	syslog_sd_get(m, SYSLOG_HOPELESS_SDID, "ip", ip, sizeof(ip));
+	for (size_t i = 0; i < s->registered; i++)
+		if (!strcasecmp(s->n[i].hostname, m->hostname) || !strcmp(s->n[i].ip, m->hostname))
+			return &s->n[i];
+	/* "-" before the node knew its name: its address says who it is */
+	for (size_t i = 0; i < s->registered; i++)
+		if ((ip[0] && !strcmp(s->n[i].ip, ip)) || (src[0] && !strcmp(m->hostname, "-") &&
+							  !strcmp(s->n[i].ip, src)))
+			return &s->n[i];
+	const char *key = strcmp(m->hostname, "-") ? m->hostname : ip[0] ? ip : src[0] ? src : "-";
+	for (size_t i = s->registered; i < s->count; i++)
+		if (!strcmp(s->n[i].hostname, key))
+			return &s->n[i];
+	if (s->count >= s->registered + MAX_UNKNOWN)
+		return NULL;
+	struct node_status *u = &s->n[s->count++];
+	memset(u, 0, sizeof(*u));
+	snprintf(u->hostname, sizeof(u->hostname), "%s", key);
+	snprintf(u->ip, sizeof(u->ip), "%s", ip[0] ? ip : src);
+	return u;
+}
+
+/* One log line: "<received> <source> <RFC 5424>" as hopeless serve writes
+ * it, or a bare RFC 5424 message (rsyslog's RSYSLOG_SyslogProtocol23Format). */
+static void apply_line(struct status *s, char *line, struct syslog_msg *m)
+{
+	double when = 0;
+	char src[16] = "";
+	const char *msg = line;
+	if (line[0] != '<') {
+		char *sp1 = strchr(line, ' ');
+		char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+		if (!sp2 || (size_t)(sp2 - sp1 - 1) >= sizeof(src)) {
+			s->skipped++;
+			return;
+		}
+		*sp1 = '\0';
+		memcpy(src, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+		src[sp2 - sp1 - 1] = '\0';
+		if (syslog_time_parse(line, &when) < 0) {
+			s->skipped++;
+			return;
+		}
+		msg = sp2 + 1;
+	}
+	if (syslog_parse((const uint8_t *)msg, strlen(msg), m) < 0) {
+		s->skipped++;
+		return;
+	}
+	if (strcmp(m->app_name, "hopeless-init"))
+		return; /* other programs' lines in a shared syslog file */
+	if (when == 0 && strcmp(m->timestamp, "-"))
+		syslog_time_parse(m->timestamp, &when);
+	struct node_status *n = find_node(s, m, src);
+	if (!n)
+		return;
+	snprintf(n->phase, sizeof(n->phase), "%s", m->msgid);
+	n->when = when;
+	snprintf(n->source, sizeof(n->source), "%s", src);
+	if (!strcmp(m->msgid, "failure") || !strcmp(m->msgid, "retry")) {
+		snprintf(n->error, sizeof(n->error), "%s", m->msg[0] ? m->msg : m->msgid);
+		n->error_when = when;
+	}
+}
+
+static int read_log(struct status *s, const char *path, int must_exist)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = read_file(path, &sb);
+	if (r < 0) {
+		sb_free(&sb);
+		return r == -ENOENT && !must_exist ? 0 : r;
+	}
+	struct syslog_msg *m = malloc(sizeof(*m));
+	if (!m) {
+		sb_free(&sb);
+		return -ENOMEM;
+	}
+	char *p = sb.buf;
+	while (p && *p) {
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			break; /* a line still being written */
+		*nl = '\0';
+		if (nl > p && nl[-1] == '\r')
+			nl[-1] = '\0';
+		s->lines++;
+		apply_line(s, p, m);
+		p = nl + 1;
+	}
+	free(m);
+	sb_free(&sb);
+	return 0;
+}
+
+static void fmt_age(double age, char *out, size_t cap)
+{
+	if (age < 0)
+		age = 0;
+	if (age < 120)
+		snprintf(out, cap, "%.0fs ago", age);
+	else if (age < 7200)
+		snprintf(out, cap, "%.0fm ago", age / 60);
+	else if (age < 172800)
+		snprintf(out, cap, "%.0fh ago", age / 3600);
+	else
+		snprintf(out, cap, "%.0fd ago", age / 86400);
+}
+
+static void fmt_time(double when, char *out, size_t cap)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_opt(const char *key, const char *v, int last)
+{
+	printf("\"%s\": ", key);
+	if (v && *v)
+		json_str(v);
+	else
+		printf("null");
+	printf(last ? "" : ", ");
+}
+
+static void print_json(const struct status *s, const char *log, double now)
+{
+	printf("{\"log\": ");
+	json_str(log);
+	printf(", \"nodes\": [");
+	for (size_t i = 0; i < s->count; i++) {
+		const struct node_status *n = &s->n[i];
+		char ts[40] = "", ets[40] = "";
+		if (n->when > 0)
+			syslog_timestamp(n->when, ts, sizeof(ts));
+		if (n->error_when > 0)
+			syslog_timestamp(n->error_when, ets, sizeof(ets));
+		printf("%s\n  {", i ? "," : "");
+		json_opt("hostname", n->hostname, 0);
+		json_opt("ip", n->ip, 0);
+		printf("\"registered\": %s, ", n->registered ? "true" : "false");
+		json_opt("phase", n->phase, 0);
+		json_opt("time", ts, 0);
+		if (n->when > 0)
+			printf("\"age_seconds\": %.0f, ", now - n->when);
+		else
+			printf("\"age_seconds\": null, ");
+		json_opt("source", n->source, 0);
+		json_opt("last_error", n->error, 0);
+		json_opt("last_error_time", ets, 1);
+		printf("}");
+	}
+	printf("\n]}\n");
+}
+
+static void print_table(const struct status *s, double now)
+{
+	printf("%-16s %-15s %-11s %-19s %-9s %s\n", "NODE", "IP", "PHASE", "WHEN", "AGE", "LAST ERROR");
+	for (size_t i = 0; i < s->count; i++) {
+		const struct node_status *n = &s->n[i];
+		char host[80];
+		snprintf(host, sizeof(host), "%s", n->hostname);
+		if (!n->phase[0]) {
+			printf("%-16s %-15s %s\n", host, n->ip, "never seen");
+			continue;
+		}
+		char when[32] = "-", age[32] = "-";
+		if (n->when > 0) {
+			fmt_time(n->when, when, sizeof(when));
+			fmt_age(now - n->when, age, sizeof(age));
+		}
+		printf("%-16s %-15s %-11s %-19s %-9s %s%s\n", host, n->ip[0] ? n->ip : "-", n->phase, when, age,
+		       n->error[0] ? n->error : "-", n->registered ? "" : "  (host not registered)");
+	}
+}
+
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static double now_epoch(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Load the tree's nodes and replay the log(s); prints errors itself. */
+static int collect(struct tree *t, const char *log, struct status *s)
+{
+	struct tree_node *nodes;
+	size_t n;
+	char err[512];
+	if (tree_nodes_load(t, &nodes, &n, err, sizeof(err)) < 0)
+		return cli_error("status", "%s", err), -EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->n = calloc(n + MAX_UNKNOWN, sizeof(*s->n));
+	if (!s->n) {
+		free(nodes);
+		return cli_error("status", "out of memory"), -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(s->n[i].hostname, sizeof(s->n[i].hostname), "%s", nodes[i].hostname);
+		snprintf(s->n[i].ip, sizeof(s->n[i].ip), "%s", nodes[i].ip);
+		s->n[i].registered = 1;
+	}
+	s->count = s->registered = n;
+	free(nodes);
+	int r;
+	if (log) {
+		r = read_log(s, log, 1);
+	} else {
+		char p[PATH_MAX];
+		tree_path(t, p, sizeof(p), "log/events.log.1");
+		r = read_log(s, p, 0);
+		tree_path(t, p, sizeof(p), "log/events.log");
+		if (r == 0)
+			r = read_log(s, p, 0);
+	}
+	if (r < 0) {
+		free(s->n);
+		s->n = NULL;
+		return cli_error("status", "%s: %s", log ? log : "log/events.log", strerror(-r)), r;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hopeless status [--watch] [--log FILE] [--json]\n"
+		   "Shows every registered node's last boot phase (modules, dhcp, mounted, union,\n"
+		   "switchroot, retry, failure), when it was reported, and the last error, from the\n"
+		   "boot events in log/events.log (see hopeless serve). Nodes that never reported\n"
+		   "are \"never seen\"; events from unregistered hosts are listed as such.\n"
+		   "  --watch      follow the log and reprint when it grows, until interrupted\n"
+		   "  --log FILE   read FILE instead: RFC 5424 lines, e.g. written by rsyslog with\n"
+		   "               template RSYSLOG_SyslogProtocol23Format\n"
+		   "  --json       one JSON document instead of the table\n");
+}
 
 int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	(void)ctx;
-	return cli_error("status", "not implemented yet");
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	int watch = 0, json = 0;
+	const char *log = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--watch"))
+			watch = 1;
+		else if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--log") && i + 1 < argc)
+			log = argv[++i];
+		else if (!strncmp(argv[i], "--log=", 6))
+			log = argv[i] + 6;
+		else
+			return cli_error("status", "unexpected argument '%s' (see hopeless status --help)", argv[i]);
+	}
+	struct tree t;
+	if (cli_open_tree(&t, ctx, "status", 0) < 0)
+		return 1;
+	char shown[PATH_MAX];
+	if (log)
+		snprintf(shown, sizeof(shown), "%s", log);
+	else
+		tree_path(&t, shown, sizeof(shown), "log/events.log");
+	if (watch) {
+		struct sigaction sa = {.sa_handler = on_sigint};
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	int tty = isatty(1);
+	struct stat last = {0};
+	double last_print = 0;
+	int first = 1, rc = 0;
+	while (!interrupted) {
+		struct stat st = {0};
+		stat(shown, &st);
+		double now = now_epoch();
+		int changed = st.st_size != last.st_size || st.st_ino != last.st_ino ||
+			      st.st_mtim.tv_nsec != last.st_mtim.tv_nsec || st.st_mtim.tv_sec != last.st_mtim.tv_sec;
+		/* Reprint when the log changed, and now and then for the ages. */
+		if (first || changed || (tty && now - last_print >= 5)) {
+			struct status s;
+			if (collect(&t, log, &s) < 0) {
+				rc = 1;
+				break;
+			}
+			if (watch && tty)
+				printf("\033[H\033[J");
+			else if (watch && !first)
+				printf("\n");
+			if (json)
+				print_json(&s, shown, now);
+			else
+				print_table(&s, now);
+			if (s.skipped && !json)
+				fprintf(stderr, "hopeless: status: %ld line(s) of %s not understood\n", s.skipped, shown);
+			fflush(stdout);
+			free(s.n);
+			last = st;
+			last_print = now;
+			first = 0;
+		}
+		if (!watch)
+			break;
+		struct timespec d = {0, 500 * 1000 * 1000};
+		nanosleep(&d, NULL);
+	}
+	tree_close(&t);
+	return rc;
 }

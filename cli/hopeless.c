@@ -73,6 +73,27 @@ int cli_find_helper(const char *name, char *out, size_t outlen)
 	return -ENOENT;
 }
 
+int cli_find_data(const char *name, char *out, size_t outlen)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	/* build/hopeless -> <srcdir>/templates; sbin/hopeless -> share/hopeless/templates */
+	const char *cands[] = {"%s/../%s", "%s/../share/hopeless/%s"};
+	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
+		snprintf(out, outlen, cands[i], self, name);
+		if (is_dir(out))
+			return 0;
+	}
+	return -ENOENT;
+}
+
 int cli_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)

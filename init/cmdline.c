@@ -16,6 +16,7 @@ void cmdline_defaults(struct boot_config *c)
 	snprintf(c->nfsvers, sizeof(c->nfsvers), "4.1");
 	snprintf(c->init, sizeof(c->init), "/sbin/init");
 	c->timeout = 300;
+	c->events_port = 514;
 	c->state = STATE_IMAGE;
 	c->onfail = ONFAIL_REBOOT;
 }
@@ -27,6 +28,16 @@ static int copy_val(char *dst, size_t cap, const char *val)
 		return -EINVAL;
 	memcpy(dst, val, n + 1);
 	return 0;
+}
+
+static int is_digit_str(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
 }
 
 static int add_server(struct boot_config *c, const char *val)
@@ -51,6 +62,36 @@ static int parse_servers(struct boot_config *c, const char *val)
 	for (char *s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save))
 		if (add_server(c, s) < 0)
 			return -EINVAL;
+	return 0;
+}
+
+/* hopeless.events=IP[:PORT] or off: where boot events go. */
+static int parse_events(struct boot_config *c, const char *val)
+{
+	if (!strcmp(val, "off")) {
+		c->events_off = 1;
+		return 0;
+	}
+	char ip[16];
+	const char *colon = strchr(val, ':');
+	size_t n = colon ? (size_t)(colon - val) : strlen(val);
+	if (n >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, val, n);
+	ip[n] = '\0';
+	if (validate_ipv4(ip, NULL, NULL) < 0)
+		return -EINVAL;
+	int port = 514;
+	if (colon) {
+		char *end;
+		long v = strtol(colon + 1, &end, 10);
+		if (!is_digit_str(colon + 1) || *end || v < 1 || v > 65535)
+			return -EINVAL;
+		port = (int)v;
+	}
+	memcpy(c->events_ip, ip, n + 1);
+	c->events_port = port;
+	c->events_off = 0;
 	return 0;
 }
 
@@ -128,6 +169,8 @@ static int parse_word(struct boot_config *c, const char *key, const char *val)
 			return -EINVAL;
 		return copy_val(c->init, sizeof(c->init), val);
 	}
+	if (!strcmp(key, "hopeless.events"))
+		return parse_events(c, val);
 	if (!strcmp(key, "hopeless.debug")) {
 		c->debug = 1;
 		return 0;

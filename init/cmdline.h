@@ -23,6 +23,11 @@ struct boot_config {
 	char ip[256];       /* ip= as given */
 	char init[128];     /* the root's init (default /sbin/init) */
 	int debug;
+	/* boot events (init/event.c): hopeless.events=IP[:PORT] or off; an empty
+	 * events_ip means the first NFS server */
+	int events_off;
+	char events_ip[16];
+	int events_port;    /* 514 by default */
 	/* which values came from the command line (they win over DHCP) */
 	unsigned set_mask;
 };

@@ -4,6 +4,7 @@
  * root's init or carries out hopeless.onfail=. */
 #include "cmdline.h"
 #include "dhcp.h"
+#include "event.h"
 #include "log.h"
 #include "modules.h"
 #include "netif.h"
@@ -27,6 +28,7 @@ struct boot {
 	struct boot_config cfg;
 	int net_up;
 	char client_ip[16];
+	char mac[18]; /* of the boot NIC, for boot events */
 	char servers[CMDLINE_MAX_SERVERS][16];
 	int n_servers;
 	char root[64], overlay[64];
@@ -37,6 +39,11 @@ static void ip_str(uint32_t a, char out[16])
 {
 	struct in_addr in = {.s_addr = a};
 	inet_ntop(AF_INET, &in, out, 16);
+}
+
+static void mac_str(const uint8_t m[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 static int read_cmdline(struct boot_config *c)
@@ -107,6 +114,7 @@ static int network_static(struct boot *b, const struct netif_ipconf *ipc, const 
 			return r;
 		}
 		ip_str(ipc->client, b->client_ip);
+		mac_str(cand[i].mac, b->mac);
 		if (ipc->server && !(b->cfg.set_mask & CMDLINE_SET_SERVER)) {
 			ip_str(ipc->server, b->cfg.servers[0]);
 			b->cfg.n_servers = 1;
@@ -181,6 +189,7 @@ static int network_up(struct boot *b)
 			return r;
 		}
 		apply_lease(b, &l);
+		mac_str(cand[i].mac, b->mac);
 		char srv[16];
 		ip_str(l.server_id, srv);
 		step_end("%s got %s/%d from %s%s%s", cand[i].name, b->client_ip, prefix, srv,
@@ -233,6 +242,7 @@ static int mount_layers(struct boot *b, const char *server)
 	if (r < 0)
 		return r;
 	step_end("%s:%s and %s mounted (NFS %s)", server, c->roots, exp, c->nfsvers);
+	event_emit("mounted", "%s:%s and %s mounted (NFS %s)", server, c->roots, exp, c->nfsvers);
 	step_begin("pointers");
 	if ((r = read_pointer(HL_CLIENT "/hopeless.root", b->root, sizeof(b->root))) < 0 ||
 	    (r = read_pointer(HL_CLIENT "/hopeless.overlay", b->overlay, sizeof(b->overlay))) < 0)
@@ -246,6 +256,7 @@ static int mount_layers(struct boot *b, const char *server)
 	if ((r = union_mount(b->root, b->overlay)) < 0)
 		return r;
 	step_end("clients/%s : roots/%s : roots/%s", b->client_ip, b->overlay, b->root);
+	event_emit("union", "clients/%s : roots/%s : roots/%s", b->client_ip, b->overlay, b->root);
 	return 0;
 }
 
@@ -263,6 +274,9 @@ static int try_boot(struct boot *b)
 			if (sethostname(c->hostname, strlen(c->hostname)) != 0)
 				log_error("hostname %s: %s", c->hostname, strerror(errno));
 		}
+		/* Events queued so far (modules, retries) go out now. */
+		event_network_up(c, b->client_ip, b->mac);
+		event_emit("dhcp", "address %s%s%s", b->client_ip, c->hostname[0] ? ", host name " : "", c->hostname);
 	}
 	if (c->n_servers == 0) {
 		log_error("no NFS server: give hopeless.server= or have DHCP send next-server");
@@ -282,6 +296,7 @@ static int try_boot(struct boot *b)
 static void on_failure(const struct boot_config *c, const char *why)
 {
 	log_error("boot failed: %s", why);
+	event_emit("failure", "%s", why);
 	sync();
 	if (c->onfail == ONFAIL_SHELL) {
 		if (access("/bin/sh", X_OK) == 0) {
@@ -321,11 +336,13 @@ int main(void)
 		cmdline_defaults(&b.cfg);
 		on_failure(&b.cfg, "unusable kernel command line");
 	}
+	event_setup(&b.cfg);
 	step_begin("modules");
 	int r = modules_load_all(MODULES_CONF);
 	if (r < 0)
 		on_failure(&b.cfg, "could not load the kernel modules the node needs");
 	step_end("done");
+	event_emit("modules", "kernel modules loaded");
 
 	double deadline = b.t_start + b.cfg.timeout;
 	double delay = 2;
@@ -342,6 +359,7 @@ int main(void)
 			on_failure(&b.cfg, why);
 		}
 		log_info("attempt %d failed (%s); retrying in %.0f s", attempt, strerror(-r), delay);
+		event_emit("retry", "attempt %d failed: %s", attempt, strerror(-r));
 		struct timespec ts = {.tv_sec = (time_t)delay};
 		nanosleep(&ts, NULL);
 		delay = delay * 2 > 30 ? 30 : delay * 2;
@@ -352,6 +370,7 @@ int main(void)
 	if (fd >= 0)
 		close(fd);
 	log_info("boot: union root ready %.3f s after /init started; switching root", log_uptime() - b.t_start);
+	event_emit("switchroot", "union root ready; exec %s", b.cfg.init);
 	r = switch_root(b.cfg.init, b.t_start);
 	on_failure(&b.cfg, "switch root failed");
 	return 0;

@@ -7,6 +7,28 @@
 #include <string.h>
 #include <sys/mount.h>
 
+/* What an administrator should look at for the usual mount errors. */
+static const char *nfs_hint(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+		return " (is the NFS server running on that host?)";
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ETIMEDOUT:
+		return " (is the server up and on this network? check hopeless.server=)";
+	case EACCES:
+	case EPERM:
+		return " (does the export allow this node's address? hopeless config)";
+	case ENOENT:
+		return " (does the export exist on the server? hopeless config)";
+	case ENODEV:
+		return " (is the nfs module in the initramfs?)";
+	default:
+		return "";
+	}
+}
+
 int nfs_mount(const char *server, const char *export_path, const char *target, const char *vers,
 	      const char *client_ip, int readonly)
 {
@@ -30,7 +52,7 @@ int nfs_mount(const char *server, const char *export_path, const char *target, c
 		return r;
 	if (mount(src, target, type, readonly ? MS_RDONLY : 0, opts) != 0) {
 		int e = errno;
-		log_error("nfs: mount %s on %s (%s): %s", src, target, opts, strerror(e));
+		log_error("nfs: mount %s on %s (%s): %s%s", src, target, opts, strerror(e), nfs_hint(e));
 		return -e;
 	}
 	return 0;

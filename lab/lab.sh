@@ -8,15 +8,35 @@
 # option ROM or pxelinux. Stops everything it started, by PID, and deletes its
 # namespace, also on failure or Ctrl-C.
 #
-# usage: hopeless lab [--boot ipxe|pxelinux] [--state image|tmpfs] [--boots N]
-#                     [--workdir DIR] [--keep] [--timeout SECONDS]
+# usage: hopeless lab [--boot ipxe|pxelinux|direct] [--state image|tmpfs] [--boots N]
+#                     [--kernel cloud|generic] [--nic virtio|e1000] [--nics 1|2]
+#                     [--nfs-delay S] [--dhcp-delay S] [--servers normal|unreachable-first]
+#                     [--append ARGS] [--rescue-shell] [--expect-fail] [--hold S]
+#                     [--mmp] [--twin] [--workdir DIR] [--keep] [--timeout SECONDS]
+#   --boot direct      qemu -kernel/-initrd/-append with the node's command line
+#                      (from its iPXE script, without BOOTIF): no PXE, no firmware
+#   --nics 2           a first NIC on a dead network (no ROM), the node's NIC second
+#   --nfs-delay S      start nfs-ganesha S seconds after qemu (first boot); never: not at all
+#   --dhcp-delay S     start dnsmasq S seconds after qemu (first boot; use --boot direct)
+#   --servers unreachable-first   the node's server list starts with an address
+#                      nobody answers (nodes/<host>.conf: server = DEAD,SERVER)
+#   --append ARGS      extra kernel arguments for the node (hopeless node add --append)
+#   --rescue-shell     initramfs build --rescue-shell
+#   --expect-fail      success means the node did NOT come up
+#   --hold S           the root's init waits S seconds before it powers off
+#   --mmp              remake the state image with ext4 multi-mount protection
+#   --twin             while the node holds (--hold), boot a second VM with another
+#                      MAC and the node's address (static ip=): it must refuse the
+#                      state image
 set -euo pipefail
 
 HOPELESS=${HOPELESS:-hopeless}
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
-KERNEL_CACHE=${HOPELESS_KERNEL_CACHE:-$SRC_DIR/cache/kernels/cloud/root}
 BOOT=ipxe STATE=image BOOTS=1 KEEP=0 WORK="" TIMEOUT=300
+KERNEL=cloud NIC=virtio NICS=1 NFS_DELAY=0 DHCP_DELAY=0 SERVERS=normal APPEND=""
+RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0
 
+num() { case "$2" in ''|*[!0-9]*) echo "hopeless: lab: $1 $2: want a number of seconds" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--boot) BOOT=$2; shift 2 ;;
@@ -24,14 +44,36 @@ while [ $# -gt 0 ]; do
 	--boots) BOOTS=$2; shift 2 ;;
 	--workdir) WORK=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
-	--timeout) TIMEOUT=$2; shift 2 ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--timeout) TIMEOUT=$2; num "$1" "$2"; shift 2 ;;
+	--kernel) KERNEL=$2; shift 2 ;;
+	--nic) NIC=$2; shift 2 ;;
+	--nics) NICS=$2; shift 2 ;;
+	--nfs-delay) NFS_DELAY=$2; [ "$2" = never ] || num "$1" "$2"; shift 2 ;;
+	--dhcp-delay) DHCP_DELAY=$2; num "$1" "$2"; shift 2 ;;
+	--servers) SERVERS=$2; shift 2 ;;
+	--append) APPEND=$2; shift 2 ;;
+	--rescue-shell) RESCUE=1; shift ;;
+	--expect-fail) EXPECT_FAIL=1; shift ;;
+	--hold) HOLD=$2; num "$1" "$2"; shift 2 ;;
+	--mmp) MMP=1; shift ;;
+	--twin) TWIN=1; shift ;;
+	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
-case "$BOOT" in ipxe|pxelinux) ;; *) echo "hopeless: lab: --boot $BOOT: want ipxe or pxelinux" >&2; exit 2 ;; esac
+case "$BOOT" in ipxe|pxelinux|direct) ;; *) echo "hopeless: lab: --boot $BOOT: want ipxe, pxelinux or direct" >&2; exit 2 ;; esac
 case "$STATE" in image|tmpfs) ;; *) echo "hopeless: lab: --state $STATE: want image or tmpfs" >&2; exit 2 ;; esac
 case "$BOOTS" in [1-9]) ;; *) echo "hopeless: lab: --boots $BOOTS: want 1 to 9" >&2; exit 2 ;; esac
+case "$KERNEL" in cloud|generic) ;; *) echo "hopeless: lab: --kernel $KERNEL: want cloud or generic" >&2; exit 2 ;; esac
+case "$NIC" in virtio) NIC_DEV=virtio-net-pci ;; e1000) NIC_DEV=e1000 ;;
+	*) echo "hopeless: lab: --nic $NIC: want virtio or e1000" >&2; exit 2 ;; esac
+case "$NICS" in 1|2) ;; *) echo "hopeless: lab: --nics $NICS: want 1 or 2" >&2; exit 2 ;; esac
+case "$SERVERS" in normal|unreachable-first) ;;
+	*) echo "hopeless: lab: --servers $SERVERS: want normal or unreachable-first" >&2; exit 2 ;; esac
+if [ "$TWIN" = 1 ] && { [ "$HOLD" = 0 ] || [ "$STATE" != image ]; }; then
+	echo "hopeless: lab: --twin needs --hold S and --state image" >&2; exit 2
+fi
+KERNEL_CACHE=${HOPELESS_KERNEL_CACHE:-$SRC_DIR/cache/kernels/$KERNEL/root}
 [ "$(id -u)" = 0 ] || { echo "hopeless: lab: needs root (network namespaces, tap devices)" >&2; exit 1; }
 for tool in qemu-system-x86_64 dnsmasq ganesha.nfsd busybox ip; do
 	command -v "$tool" >/dev/null || { echo "hopeless: lab: $tool missing (run: make deps)" >&2; exit 1; }
@@ -43,9 +85,11 @@ done
 ID=$$
 NET_B=$(( (ID / 250) % 250 + 1 )) NET_C=$(( ID % 250 + 1 ))
 SUBNET=10.$((200 + ID % 50)).$NET_C
-SERVER=$SUBNET.1 NODE_IP=$SUBNET.10
-NS=hl-lab-$ID BR=hlbr$ID TAP=hltap$ID
+SERVER=$SUBNET.1 NODE_IP=$SUBNET.10 DEAD_SERVER=$SUBNET.250
+NS=hl-lab-$ID BR=hlbr$ID TAP=hltap$ID TAP0=hldead$ID TAP2=hltwin$ID
 MAC=$(printf '52:54:00:%02x:%02x:0a' $NET_B $NET_C)
+MAC0=$(printf '52:54:00:%02x:%02x:0b' $NET_B $NET_C)
+MAC2=$(printf '52:54:00:%02x:%02x:0c' $NET_B $NET_C)
 NODE=node1
 [ -n "$WORK" ] || WORK=$(mktemp -d /tmp/hopeless-lab.XXXXXX)
 mkdir -p "$WORK"; WORK=$(cd "$WORK" && pwd)
@@ -75,7 +119,7 @@ trap cleanup EXIT
 trap 'echo "lab: interrupted"; exit 130' INT TERM
 
 # ---- the sample cluster, made with hopeless itself ----
-say "building a sample root (busybox + $(ls "$KERNEL_CACHE/lib/modules"))"
+say "building a sample root (busybox + $(ls "$KERNEL_CACHE/lib/modules"), $KERNEL kernel)"
 SRC=$WORK/src-root
 mkdir -p "$SRC"/{bin,sbin,etc,proc,sys,dev,run,tmp,var,root,boot,lib/modules,etc/hopeless-lab}
 cp /bin/busybox "$SRC/bin/busybox"
@@ -85,6 +129,7 @@ done
 cp -a "$KERNEL_CACHE"/boot/vmlinuz-* "$SRC/boot/"
 cp -a "$KERNEL_CACHE"/lib/modules/* "$SRC/lib/modules/"
 for f in all overlay-root root-only; do echo "root" > "$SRC/etc/hopeless-lab/$f"; done
+echo "$HOLD" > "$SRC/etc/hopeless-lab/hold"
 cat > "$SRC/sbin/init" <<'INIT'
 #!/bin/sh
 # The sample root's init: report what the node sees, write one file, power off.
@@ -97,6 +142,12 @@ echo "LAB: wrote $(cat /var/lab/persist)"
 echo "LAB: mounts $(grep -c hopeless /proc/mounts) under /run/hopeless"
 sync; sleep 1; sync
 echo "HOPELESS-LAB-MARKER up"
+hold=$(cat /etc/hopeless-lab/hold 2>/dev/null || echo 0)
+if [ "$hold" -gt 0 ]; then
+	echo "LAB: holding for $hold s"
+	sleep "$hold"
+	echo "LAB: hold over"
+fi
 poweroff -f
 INIT
 chmod 755 "$SRC/sbin/init"
@@ -109,12 +160,35 @@ say "creating the tree $TREE"
 mkdir -p "$TREE/roots/compute/etc/hopeless-lab"
 echo overlay > "$TREE/roots/compute/etc/hopeless-lab/all"
 echo overlay > "$TREE/roots/compute/etc/hopeless-lab/overlay-root"
-"$HOPELESS" -C "$TREE" node add "$NODE" --ip "$NODE_IP" --mac "$MAC" --root lab-root --overlay compute \
-	--state "$STATE" --boot "$BOOT"
+NODE_BOOT=$BOOT
+[ "$BOOT" = direct ] && NODE_BOOT=ipxe
+node_args=(node add "$NODE" --ip "$NODE_IP" --mac "$MAC" --root lab-root --overlay compute
+	--state "$STATE" --boot "$NODE_BOOT")
+[ -n "$APPEND" ] && node_args+=(--append "$APPEND")
+"$HOPELESS" -C "$TREE" "${node_args[@]}"
 mkdir -p "$TREE/clients/$NODE_IP/etc/hopeless-lab"
 echo host > "$TREE/clients/$NODE_IP/etc/hopeless-lab/all"
-"$HOPELESS" -C "$TREE" initramfs build --root lab-root
+if [ "$SERVERS" = unreachable-first ]; then
+	# Nobody answers at DEAD_SERVER: the node must fall back to the next server.
+	echo "server = $DEAD_SERVER,$SERVER" >> "$TREE/nodes/$NODE.conf"
+fi
+if [ "$MMP" = 1 ]; then
+	# ext4 multi-mount protection: the kernel refuses a second mount of an
+	# image another machine has mounted (see docs/boot.md).
+	img=$TREE/state/$NODE_IP/rw.img
+	mkfs.ext4 -q -F -L hopeless-state -O mmp -E mmp_update_interval=5,lazy_itable_init=0,lazy_journal_init=0 "$img"
+fi
+ib_args=(initramfs build --root lab-root)
+[ "$RESCUE" = 1 ] && ib_args+=(--rescue-shell)
+"$HOPELESS" -C "$TREE" "${ib_args[@]}"
 "$HOPELESS" -C "$TREE" config
+
+# The node's kernel command line as the iPXE script passes it, without
+# BOOTIF (which names the NIC that PXE-booted: a direct boot has none).
+node_cmdline() {
+	sed -n 's/^kernel [^ ]* //p' "$TREE"/tftp/ipxe/"$(echo "$MAC" | tr : -)".ipxe |
+		sed 's/initrd=[^ ]* //; s/ BOOTIF=[^ ]*//'
+}
 
 # ---- the network and the services ----
 say "starting namespace $NS (bridge $BR, server $SERVER)"
@@ -127,45 +201,115 @@ ip -n "$NS" addr add "fd00:${NET_B}:${NET_C}::1/64" dev "$BR" nodad
 ip -n "$NS" link set "$BR" up
 ip -n "$NS" tuntap add dev "$TAP" mode tap
 ip -n "$NS" link set "$TAP" master "$BR" up
+if [ "$NICS" = 2 ]; then
+	# A tap on no bridge: the guest sees a link, and nobody ever answers.
+	ip -n "$NS" tuntap add dev "$TAP0" mode tap
+	ip -n "$NS" link set "$TAP0" up
+fi
+if [ "$TWIN" = 1 ]; then
+	ip -n "$NS" tuntap add dev "$TAP2" mode tap
+	ip -n "$NS" link set "$TAP2" master "$BR" up
+fi
 
-ip netns exec "$NS" dnsmasq -C "$TREE/etc/dnsmasq.conf" --user=root \
-	--pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/dnsmasq.log" --log-dhcp \
-	--dhcp-leasefile="$WORK/dnsmasq.leases" --enable-ra --dhcp-range=::,constructor:"$BR",ra-only
-say "dnsmasq running (pid $(cat "$WORK/dnsmasq.pid"))"
+start_dnsmasq() {
+	ip netns exec "$NS" dnsmasq -C "$TREE/etc/dnsmasq.conf" --user=root \
+		--pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/dnsmasq.log" --log-dhcp \
+		--dhcp-leasefile="$WORK/dnsmasq.leases" --enable-ra --dhcp-range=::,constructor:"$BR",ra-only
+	say "dnsmasq running (pid $(cat "$WORK/dnsmasq.pid"))"
+}
 
 # ganesha keeps its state in /var/lib/nfs/ganesha and /run: a private mount
 # namespace with its own copies keeps runs apart.
-mkdir -p "$WORK/ganesha-lib" "$WORK/ganesha-run"
-ip netns exec "$NS" unshare -m --propagation private sh -c '
-	set -e
-	mkdir -p /var/lib/nfs
-	mount --bind "$1" /var/lib/nfs
-	mount --bind "$2" /run
-	mkdir -p /run/ganesha
-	exec ganesha.nfsd -f "$3" -L "$4" -p "$5" -N NIV_EVENT' sh \
-	"$WORK/ganesha-lib" "$WORK/ganesha-run" "$TREE/etc/ganesha.conf" "$WORK/ganesha.log" "$WORK/ganesha.pid"
-for _ in $(seq 1 50); do
-	ip netns exec "$NS" ss -ltn 2>/dev/null | grep -q ":2049 " && break
-	sleep 0.2
-done
-ip netns exec "$NS" ss -ltn | grep -q ":2049 " || { echo "hopeless: lab: nfs-ganesha did not start (see $WORK/ganesha.log)" >&2; exit 1; }
-say "nfs-ganesha running (pid $(cat "$WORK/ganesha.pid"))"
+start_ganesha() {
+	mkdir -p "$WORK/ganesha-lib" "$WORK/ganesha-run"
+	ip netns exec "$NS" unshare -m --propagation private sh -c '
+		set -e
+		mkdir -p /var/lib/nfs
+		mount --bind "$1" /var/lib/nfs
+		mount --bind "$2" /run
+		mkdir -p /run/ganesha
+		exec ganesha.nfsd -f "$3" -L "$4" -p "$5" -N NIV_EVENT' sh \
+		"$WORK/ganesha-lib" "$WORK/ganesha-run" "$TREE/etc/ganesha.conf" "$WORK/ganesha.log" "$WORK/ganesha.pid"
+	for _ in $(seq 1 50); do
+		ip netns exec "$NS" ss -ltn 2>/dev/null | grep -q ":2049 " && break
+		sleep 0.2
+	done
+	ip netns exec "$NS" ss -ltn | grep -q ":2049 " || { echo "hopeless: lab: nfs-ganesha did not start (see $WORK/ganesha.log)" >&2; exit 1; }
+	say "nfs-ganesha running (pid $(cat "$WORK/ganesha.pid"))"
+}
+
+DNSMASQ_UP=0 GANESHA_UP=0
+if [ "$DHCP_DELAY" = 0 ]; then start_dnsmasq; DNSMASQ_UP=1; fi
+if [ "$NFS_DELAY" = 0 ]; then start_ganesha; GANESHA_UP=1; fi
 
 # ---- boot the node ----
+# start_qemu LOG TAP MAC [extra qemu args...]: starts a VM in the namespace;
+# sets QPID.
+start_qemu() {
+	local log=$1 tap=$2 mac=$3; shift 3
+	local nics=()
+	if [ "$NICS" = 2 ] && [ "$tap" = "$TAP" ]; then
+		# The dead NIC comes first; without an option ROM, PXE uses the second.
+		nics+=(-netdev "tap,id=n9,ifname=$TAP0,script=no,downscript=no"
+			-device "$NIC_DEV,netdev=n9,mac=$MAC0,romfile=")
+	fi
+	nics+=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "$NIC_DEV,netdev=n0,mac=$mac")
+	ip netns exec "$NS" qemu-system-x86_64 -accel tcg -m 512 -display none -monitor none \
+		-no-reboot -serial "file:$log" "${nics[@]}" "$@" &
+	QPID=$!
+	PIDS+=("$QPID")
+}
+
+boot_args() { # the qemu arguments that boot the node
+	if [ "$BOOT" = direct ]; then
+		echo "-kernel" "$TREE/tftp/boot/lab-root/vmlinuz" "-initrd" "$TREE/tftp/boot/lab-root/initrd.img"
+	else
+		echo "-boot" "n"
+	fi
+}
+
+# The twin: another MAC, the node's own address given statically, the same
+# command line otherwise. It must refuse the node's state image.
+boot_twin() {
+	local log=$WORK/console-twin.log start
+	: > "$log"
+	start=$(date +%s.%N)
+	local cmd
+	cmd="$(node_cmdline) ip=$NODE_IP::$SERVER:255.255.255.0:twin::off hopeless.hostname=twin"
+	say "twin: starting qemu (direct boot, MAC $MAC2, static ip=$NODE_IP)"
+	start_qemu "$log" "$TAP2" "$MAC2" -kernel "$TREE/tftp/boot/lab-root/vmlinuz" \
+		-initrd "$TREE/tftp/boot/lab-root/initrd.img" -append "$cmd"
+	TWIN_PID=$QPID
+}
+
 boot_node() { # $1: boot number
 	local n=$1 log=$WORK/console-$1.log start
 	: > "$log"
 	start=$(date +%s.%N)
-	say "boot $n: starting qemu ($BOOT chain, state $STATE)"
-	ip netns exec "$NS" qemu-system-x86_64 -accel tcg -m 512 -display none -monitor none \
-		-no-reboot -serial "file:$log" -boot n \
-		-netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no" \
-		-device "virtio-net-pci,netdev=n0,mac=$MAC" &
-	local qpid=$!
-	PIDS+=("$qpid")
-	local seen="" up="" deadline=$(( $(date +%s) + TIMEOUT ))
+	say "boot $n: starting qemu ($BOOT boot, $NIC NIC x$NICS, $KERNEL kernel, state $STATE)"
+	if [ "$BOOT" = direct ]; then
+		local cmd
+		cmd=$(node_cmdline)
+		say "boot $n: command line: $cmd"
+		start_qemu "$log" "$TAP" "$MAC" $(boot_args) -append "$cmd"
+	else
+		start_qemu "$log" "$TAP" "$MAC" $(boot_args)
+	fi
+	local qpid=$QPID
+	local seen="" up="" killed=0 twin=0 deadline=$(( $(date +%s) + TIMEOUT ))
 	while kill -0 "$qpid" 2>/dev/null; do
-		for phase in "modules: done" "net: " "nfs: " "union: " "switchroot: exec" "LAB: root init" "HOPELESS-LAB-MARKER"; do
+		local el
+		el=$(since "$start")
+		if [ "$DNSMASQ_UP" = 0 ] && awk -v a="$el" -v b="$DHCP_DELAY" 'BEGIN { exit !(a >= b) }'; then
+			say "boot $n: starting dnsmasq $DHCP_DELAY s after qemu"
+			start_dnsmasq; DNSMASQ_UP=1
+		fi
+		if [ "$GANESHA_UP" = 0 ] && [ "$NFS_DELAY" != never ] && awk -v a="$el" -v b="$NFS_DELAY" 'BEGIN { exit !(a >= b) }'; then
+			say "boot $n: starting nfs-ganesha $NFS_DELAY s after qemu"
+			start_ganesha; GANESHA_UP=1
+		fi
+		for phase in "modules: done" "net: " "nfs: " "union: " "switchroot: exec" "LAB: root init" \
+			"HOPELESS-LAB-MARKER" "boot failed:" "rescue shell" "powering off" "rebooting"; do
 			case "$seen" in *"|$phase|"*) continue ;; esac
 			if grep -q -- "$phase" "$log" 2>/dev/null; then
 				seen="$seen|$phase|"
@@ -173,14 +317,58 @@ boot_node() { # $1: boot number
 				[ "$phase" = HOPELESS-LAB-MARKER ] && up=$(since "$start")
 			fi
 		done
+		if [ "$TWIN" = 1 ] && [ "$twin" = 0 ] && [ -n "$up" ]; then
+			twin=1
+			boot_twin
+		fi
+		if [ "$twin" = 1 ] && ! kill -0 "$TWIN_PID" 2>/dev/null; then
+			twin=2
+			say "twin: qemu exited"
+		fi
+		case "$seen" in *"|rescue shell|"*)
+			# The rescue shell is waiting on the console: prove it stays, then stop.
+			sleep 3
+			if kill -0 "$qpid" 2>/dev/null; then
+				say "boot $n: rescue shell still waiting after 3 s; stopping qemu"
+				echo "lab: rescue shell waiting" >> "$WORK/events"
+				kill "$qpid" 2>/dev/null || true
+				killed=1
+				break
+			fi ;;
+		esac
 		if [ "$(date +%s)" -gt "$deadline" ]; then
 			say "boot $n: no marker after $TIMEOUT s; stopping qemu"
 			kill "$qpid" 2>/dev/null || true
+			killed=1
 			break
 		fi
 		sleep 0.5
 	done
 	wait "$qpid" 2>/dev/null || true
+	local took
+	took=$(since "$start")
+	if [ "$twin" = 1 ]; then
+		# The node went down first: give the twin the rest of the time.
+		while kill -0 "$TWIN_PID" 2>/dev/null && [ "$(date +%s)" -le "$deadline" ]; do sleep 0.5; done
+		kill "$TWIN_PID" 2>/dev/null || true
+		wait "$TWIN_PID" 2>/dev/null || true
+	fi
+	if [ "$TWIN" = 1 ]; then
+		grep "hopeless-init:" "$WORK/console-twin.log" | tr -d '\r' | sed 's/^/lab:   twin: /' | tail -n 12
+	fi
+	if [ "$EXPECT_FAIL" = 1 ]; then
+		grep "hopeless-init:" "$log" | tr -d '\r' | sed 's/^/lab:   /' | tail -n 12
+		if grep -q "HOPELESS-LAB-MARKER up" "$log"; then
+			echo "hopeless: lab: node $NODE came up on boot $n, but --expect-fail was given" >&2
+			return 1
+		fi
+		if [ "$killed" = 1 ]; then
+			echo "hopeless: node $NODE ($NODE_IP) did not come up, as expected; qemu stopped by the lab after $took s"
+		else
+			echo "hopeless: node $NODE ($NODE_IP) did not come up, as expected; qemu exited by itself after $took s"
+		fi
+		return 0
+	fi
 	if ! grep -q "HOPELESS-LAB-MARKER up" "$log"; then
 		echo "hopeless: lab: node $NODE did not come up on boot $n; last console lines:" >&2
 		tail -n 25 "$log" | tr -d '\r' >&2
@@ -193,3 +381,4 @@ boot_node() { # $1: boot number
 for i in $(seq 1 "$BOOTS"); do
 	boot_node "$i"
 done
+say "done; stopping services"

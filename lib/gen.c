@@ -75,40 +75,118 @@ static int mask_prefix(const char *mask)
 	return __builtin_popcount(m);
 }
 
+/* The boot file a client gets depends on what asks (RFC 4578 architecture,
+ * iPXE's user class) and on the node's boot method. pxelinux.0 is BIOS-only,
+ * so a UEFI machine of a pxelinux node goes through snponly.efi and iPXE to
+ * the node's own iPXE script, which boots the same kernel and command line. */
 int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
+{
+	(void)nodes;
+	(void)n;
+	char net[16];
+	network_of(t, net);
+	return sb_printf(sb,
+			 "# dnsmasq.conf: %s\n"
+			 "# DHCP for registered nodes only (a static range answers no unknown MAC),\n"
+			 "# TFTP for the boot files, no DNS.\n"
+			 "port=0\n"
+			 "interface=%s\n"
+			 "bind-interfaces\n"
+			 "dhcp-range=%s,static,%s,12h\n"
+			 "dhcp-authoritative\n"
+			 "enable-tftp\n"
+			 "tftp-root=%s/tftp\n"
+			 "# iPXE identifies itself by user class or option 175.\n"
+			 "dhcp-userclass=set:ipxe,iPXE\n"
+			 "dhcp-match=set:ipxe,175\n"
+			 "# x86-64 UEFI clients (RFC 4578 architecture 7 and 9).\n"
+			 "dhcp-match=set:efi64,option:client-arch,7\n"
+			 "dhcp-match=set:efi64,option:client-arch,9\n"
+			 "dhcp-boot=tag:pxelinux,tag:!efi64,pxelinux.0\n"
+			 "dhcp-boot=tag:!pxelinux,tag:ipxe,boot.ipxe\n"
+			 "dhcp-boot=tag:pxelinux,tag:efi64,tag:ipxe,boot.ipxe\n"
+			 "dhcp-boot=tag:!ipxe,tag:efi64,snponly.efi\n"
+			 "dhcp-boot=tag:!pxelinux,tag:!ipxe,tag:!efi64,undionly.kpxe\n"
+			 "# The nodes live in their own file: dnsmasq rereads it on SIGHUP\n"
+			 "# (hopeless config sends one), but never rereads this file.\n"
+			 "dhcp-hostsfile=%s/etc/dnsmasq-hosts.conf\n",
+			 GENERATED, t->conf.interface, net, t->conf.netmask, t->dir, t->dir);
+}
+
+int gen_dnsmasq_hosts(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
+{
+	(void)t;
+	/* dhcp-hostsfile lines are --dhcp-host values without the option name. */
+	int r = sb_printf(sb, "# dnsmasq-hosts.conf: %s\n# MAC,[set:pxelinux,]address,host name\n", GENERATED);
+	for (size_t i = 0; i < n; i++) {
+		const struct tree_node *x = &nodes[i];
+		r |= sb_printf(sb, "%s,%s%s,%s\n", x->mac, strcmp(x->boot, "pxelinux") ? "" : "set:pxelinux,",
+			       x->ip, x->hostname);
+	}
+	return r;
+}
+
+/* ISC dhcpd: one group per boot method, so the boot-file choice is written
+ * twice instead of once per host. */
+static int dhcpd_group(struct strbuf *sb, const struct tree_node *nodes, size_t n, int pxelinux)
+{
+	size_t members = 0;
+	for (size_t i = 0; i < n; i++)
+		members += (!strcmp(nodes[i].boot, "pxelinux")) == pxelinux;
+	if (members == 0)
+		return 0;
+	int r;
+	if (pxelinux)
+		r = sb_add(sb, "# pxelinux nodes: BIOS gets pxelinux.0; UEFI (no pxelinux.0 there)\n"
+			       "# chains snponly.efi into iPXE and the node's iPXE script.\n"
+			       "group {\n"
+			       "\tif option arch = 00:07 or option arch = 00:09 {\n"
+			       "\t\tif exists user-class and option user-class = \"iPXE\" {\n"
+			       "\t\t\tfilename \"boot.ipxe\";\n"
+			       "\t\t} else {\n\t\t\tfilename \"snponly.efi\";\n\t\t}\n"
+			       "\t} else {\n\t\tfilename \"pxelinux.0\";\n\t}\n");
+	else
+		r = sb_add(sb, "# iPXE nodes: iPXE gets the boot script; UEFI firmware snponly.efi,\n"
+			       "# BIOS firmware undionly.kpxe (both chain into iPXE).\n"
+			       "group {\n"
+			       "\tif exists user-class and option user-class = \"iPXE\" {\n"
+			       "\t\tfilename \"boot.ipxe\";\n"
+			       "\t} elsif option arch = 00:07 or option arch = 00:09 {\n"
+			       "\t\tfilename \"snponly.efi\";\n"
+			       "\t} else {\n\t\tfilename \"undionly.kpxe\";\n\t}\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct tree_node *x = &nodes[i];
+		if ((!strcmp(x->boot, "pxelinux")) != pxelinux)
+			continue;
+		r |= sb_printf(sb,
+			       "\thost %s {\n\t\thardware ethernet %s;\n\t\tfixed-address %s;\n"
+			       "\t\toption host-name \"%s\";\n\t}\n",
+			       x->hostname, x->mac, x->ip, x->hostname);
+	}
+	return r | sb_add(sb, "}\n");
+}
+
+int gen_dhcpd(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
 {
 	char net[16];
 	network_of(t, net);
 	int r = sb_printf(sb,
-			  "# dnsmasq.conf: %s\n"
-			  "# DHCP for registered nodes only (a static range answers no unknown MAC),\n"
-			  "# TFTP for the boot files, no DNS.\n"
-			  "port=0\n"
-			  "interface=%s\n"
-			  "bind-interfaces\n"
-			  "dhcp-range=%s,static,%s,12h\n"
-			  "dhcp-authoritative\n"
-			  "enable-tftp\n"
-			  "tftp-root=%s/tftp\n"
-			  "# iPXE identifies itself by user class or option 175.\n"
-			  "dhcp-userclass=set:ipxe,iPXE\n"
-			  "dhcp-match=set:ipxe,175\n"
-			  "# x86-64 UEFI clients (RFC 4578 architecture 7 and 9).\n"
-			  "dhcp-match=set:efi64,option:client-arch,7\n"
-			  "dhcp-match=set:efi64,option:client-arch,9\n"
-			  "dhcp-boot=tag:pxelinux,pxelinux.0\n"
-			  "dhcp-boot=tag:!pxelinux,tag:ipxe,boot.ipxe\n"
-			  "dhcp-boot=tag:!pxelinux,tag:!ipxe,tag:efi64,snponly.efi\n"
-			  "dhcp-boot=tag:!pxelinux,tag:!ipxe,tag:!efi64,undionly.kpxe\n"
-			  "# one line per node: MAC, boot method tag, address, host name\n",
-			  GENERATED, t->conf.interface, net, t->conf.netmask, t->dir);
-	for (size_t i = 0; i < n; i++) {
-		const struct tree_node *x = &nodes[i];
-		if (!strcmp(x->boot, "pxelinux"))
-			r |= sb_printf(sb, "dhcp-host=%s,set:pxelinux,%s,%s\n", x->mac, x->ip, x->hostname);
-		else
-			r |= sb_printf(sb, "dhcp-host=%s,%s,%s\n", x->mac, x->ip, x->hostname);
-	}
+			  "# dhcpd.conf for ISC dhcpd: %s\n"
+			  "# Registered nodes only: no dynamic range, unknown clients denied.\n"
+			  "authoritative;\n"
+			  "ddns-update-style none;\n"
+			  "default-lease-time 43200;\n"
+			  "max-lease-time 86400;\n"
+			  "# RFC 4578 client system architecture (7 and 9: x86-64 UEFI).\n"
+			  "option arch code 93 = unsigned integer 16;\n"
+			  "next-server %s;\n"
+			  "subnet %s netmask %s {\n"
+			  "\toption subnet-mask %s;\n"
+			  "\tdeny unknown-clients;\n"
+			  "}\n",
+			  GENERATED, t->conf.server, net, t->conf.netmask, t->conf.netmask);
+	r |= dhcpd_group(sb, nodes, n, 0);
+	r |= dhcpd_group(sb, nodes, n, 1);
 	return r;
 }
 
@@ -174,6 +252,34 @@ static int ganesha_export(struct strbuf *sb, int id, const char *path, const cha
 	return r;
 }
 
+/* Export ids stay the same when nodes come and go (nfs-ganesha reloads
+ * exports on SIGHUP, and an id that changed its path would be refused): on a
+ * /17 or smaller network they derive from the host part of the node's
+ * address (2h and 2h+1, below 65536); otherwise from the node's position. */
+static int export_ids_stable(const struct tree *t, const struct tree_node *nodes, size_t n)
+{
+	uint32_t srv = 0, mask = 0;
+	if (validate_ipv4(t->conf.server, &srv, NULL) < 0 || validate_ipv4(t->conf.netmask, &mask, NULL) < 0 ||
+	    mask_prefix(t->conf.netmask) < 17)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a = 0;
+		if (validate_ipv4(nodes[i].ip, &a, NULL) < 0 || (a & mask) != (srv & mask) || (a & ~mask) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int export_id_base(const struct tree *t, const struct tree_node *x, size_t index, int stable)
+{
+	if (!stable)
+		return (int)(100 + 2 * index);
+	uint32_t a = 0, mask = 0;
+	validate_ipv4(x->ip, &a, NULL);
+	validate_ipv4(t->conf.netmask, &mask, NULL);
+	return (int)(2 * ntohl(a & ~mask));
+}
+
 int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
 {
 	int v3 = !strcmp(t->conf.nfs_version, "3");
@@ -188,13 +294,15 @@ int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, s
 	char path[PATH_MAX + 32], pseudo[64];
 	snprintf(path, sizeof(path), "%s/roots", t->dir);
 	r |= ganesha_export(sb, 1, path, "/roots", NULL, "RO");
+	int stable = export_ids_stable(t, nodes, n);
 	for (size_t i = 0; i < n; i++) {
+		int id = export_id_base(t, &nodes[i], i, stable);
 		snprintf(path, sizeof(path), "%s/clients/%s", t->dir, nodes[i].ip);
 		snprintf(pseudo, sizeof(pseudo), "/clients/%s", nodes[i].ip);
-		r |= ganesha_export(sb, (int)(100 + 2 * i), path, pseudo, nodes[i].ip, "RO");
+		r |= ganesha_export(sb, id, path, pseudo, nodes[i].ip, "RO");
 		snprintf(path, sizeof(path), "%s/state/%s", t->dir, nodes[i].ip);
 		snprintf(pseudo, sizeof(pseudo), "/state/%s", nodes[i].ip);
-		r |= ganesha_export(sb, (int)(101 + 2 * i), path, pseudo, nodes[i].ip, "RW");
+		r |= ganesha_export(sb, id + 1, path, pseudo, nodes[i].ip, "RW");
 	}
 	return r;
 }
@@ -214,12 +322,21 @@ int gen_exports(const struct tree *t, const struct tree_node *nodes, size_t n, s
 	return r;
 }
 
-int gen_hosts(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
+int gen_hosts_domain(const struct tree_node *nodes, size_t n, const char *domain, struct strbuf *sb)
 {
-	(void)t;
 	int r = sb_printf(sb, "# %s\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
 			  GENERATED);
-	for (size_t i = 0; i < n; i++)
-		r |= sb_printf(sb, "%s\t%s\n", nodes[i].ip, nodes[i].hostname);
+	for (size_t i = 0; i < n; i++) {
+		if (domain && *domain)
+			r |= sb_printf(sb, "%s\t%s.%s %s\n", nodes[i].ip, nodes[i].hostname, domain,
+				       nodes[i].hostname);
+		else
+			r |= sb_printf(sb, "%s\t%s\n", nodes[i].ip, nodes[i].hostname);
+	}
 	return r;
+}
+
+int gen_hosts(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
+{
+	return gen_hosts_domain(nodes, n, t->conf.domain, sb);
 }

@@ -9,12 +9,19 @@
 void gen_mac_hyphen(const char *mac, char out[18]);
 /* The kernel command line of a node (everything it needs to find its layers). */
 int gen_cmdline(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
+/* dnsmasq: the main config (read once at start) and the node list it names
+ * with dhcp-hostsfile= (reread on SIGHUP). */
 int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+int gen_dnsmasq_hosts(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+/* ISC dhcpd.conf: known hosts only, boot file by client type and boot method. */
+int gen_dhcpd(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 int gen_pxelinux_default(struct strbuf *sb);
 int gen_pxelinux_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
 int gen_ipxe_boot(struct strbuf *sb);
 int gen_ipxe_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
 int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 int gen_exports(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+/* /etc/hosts: "ip hostname.domain hostname" lines, or "ip hostname" without a domain. */
+int gen_hosts_domain(const struct tree_node *nodes, size_t n, const char *domain, struct strbuf *sb);
 int gen_hosts(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 #endif

@@ -25,6 +25,7 @@ struct tree_conf {
 	char nfs_version[8];  /* 4.1, 4.2, 4, 3 */
 	char image_size[16];  /* default size of a node's rw.img, e.g. 1G */
 	char append[512];     /* kernel arguments for every node */
+	char domain[64];      /* DNS domain of the nodes (@DOMAIN@ in host templates) */
 };
 
 struct tree_node {

@@ -1,0 +1,97 @@
+#!/bin/bash
+# hopeless config: every generated file is accepted by the real service
+# (dnsmasq --test, dhcpd -t), a running dnsmasq picks up new nodes on the
+# SIGHUP config sends, stale files go, and 10,000 nodes stay fast.
+. "$(dirname "$0")/../lib.sh"
+T=$SCRATCH/tree
+H() { "$HOPELESS" -C "$T" "$@"; }
+NS_PID=""
+cleanup() { [ -n "$NS_PID" ] && kill "$NS_PID" 2>/dev/null; rm -rf "$SCRATCH"; }
+trap cleanup EXIT
+
+H init --server 10.9.0.1 --interface br9 --image-size 16M >/dev/null
+R=$SCRATCH/rootsrc
+mkdir -p "$R/boot" "$R/etc"
+H root add deb12 --from "$R" >/dev/null
+H overlay add compute >/dev/null
+H node add n1 --ip 10.9.0.11 --mac 52:54:00:00:09:11 --root deb12 --overlay compute --state tmpfs >/dev/null
+H node add n2 --ip 10.9.0.12 --mac 52:54:00:00:09:12 --root deb12 --overlay compute --state tmpfs --boot pxelinux >/dev/null
+check "config" H config
+check "dnsmasq accepts dnsmasq.conf" dnsmasq --test -C "$T/etc/dnsmasq.conf"
+check "dnsmasq.conf names the hosts file" grep -qx "dhcp-hostsfile=$T/etc/dnsmasq-hosts.conf" "$T/etc/dnsmasq.conf"
+check "hosts file lines have no dhcp-host= prefix" grep -qx "52:54:00:00:09:12,set:pxelinux,10.9.0.12,n2" "$T/etc/dnsmasq-hosts.conf"
+if command -v dhcpd >/dev/null; then
+	check "dhcpd -t accepts dhcpd.conf" dhcpd -t -q -cf "$T/etc/dhcpd.conf"
+	sed 's/deny unknown-clients;/deny unknown-clients/' "$T/etc/dhcpd.conf" > "$SCRATCH/broken.conf"
+	check "dhcpd -t rejects a broken copy (the check can fail)" sh -c "! dhcpd -t -q -cf '$SCRATCH/broken.conf' 2>/dev/null"
+else
+	fail "dhcpd is not installed (scripts/deps.sh installs isc-dhcp-server)"
+fi
+check "dhcpd.conf has a host block per node" test "$(grep -c '^	host n[12] {' "$T/etc/dhcpd.conf")" = 2
+check "/etc/hosts in the cluster overlay" grep -qP '^10\.9\.0\.12\tn2\.cluster n2$' "$T/roots/compute/etc/hosts"
+check "the tree's etc/hosts equals the overlay's" cmp -s "$T/etc/hosts" "$T/roots/compute/etc/hosts"
+before=$(stat -c %Y.%i "$T/roots/compute/etc/hosts")
+sleep 1.1
+H config >/dev/null
+check "unchanged files are not rewritten" test "$(stat -c %Y.%i "$T/roots/compute/etc/hosts")" = "$before"
+check "second run reports nothing changed" sh -c "'$HOPELESS' -C '$T' config | grep -q '(0 changed)'"
+
+# A real dnsmasq for this tree, in a private network namespace, with the pid
+# file where hopeless serve keeps it: config must make it reread the nodes.
+mkdir -p "$T/run"
+if unshare -n sh -c "ip link add br9 type bridge && ip addr add 10.9.0.1/24 dev br9 && ip link set br9 up &&
+	dnsmasq -C '$T/etc/dnsmasq.conf' --user=root --pid-file='$T/run/dnsmasq.pid' \
+	--log-facility='$SCRATCH/dnsmasq.log' --dhcp-leasefile='$SCRATCH/leases'" 2>"$SCRATCH/dnsmasq.err"; then
+	NS_PID=$(cat "$T/run/dnsmasq.pid")
+	sleep 0.3
+	check "dnsmasq read the hosts file at start" test "$(grep -c 'read .*dnsmasq-hosts.conf' "$SCRATCH/dnsmasq.log")" = 1
+	H node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute --state tmpfs >/dev/null
+	out=$(H config)
+	check "config says dnsmasq reloaded ($out)" sh -c "echo '$out' | grep -q 'dnsmasq (pid $NS_PID) reloaded its node list'"
+	sleep 0.5
+	check "dnsmasq reread the hosts file on SIGHUP" test "$(grep -c 'read .*dnsmasq-hosts.conf' "$SCRATCH/dnsmasq.log")" = 2
+	check "dnsmasq found no bad line" sh -c "! grep -q 'bad\|at line' '$SCRATCH/dnsmasq.log'"
+	out=$(H config)
+	check "no reload when nothing changed" sh -c "! echo '$out' | grep -q reloaded"
+	kill "$NS_PID"; NS_PID=""
+	sleep 0.2
+	check "a stale pid file is ignored" sh -c "'$HOPELESS' -C '$T' node add n4 --ip 10.9.0.14 --mac 52:54:00:00:09:14 --root deb12 --overlay compute --state tmpfs >/dev/null && ! '$HOPELESS' -C '$T' config | grep -q reloaded"
+else
+	fail "could not start dnsmasq in a namespace: $(cat "$SCRATCH/dnsmasq.err")"
+fi
+
+# A removed node's boot files go.
+rm "$T/nodes/n1.conf"
+H config >/dev/null
+check "stale pxelinux file removed" test ! -e "$T/tftp/pxelinux.cfg/01-52-54-00-00-09-11"
+check "stale iPXE script removed" test ! -e "$T/tftp/ipxe/52-54-00-00-09-11.ipxe"
+check "other nodes' files kept" test -e "$T/tftp/ipxe/52-54-00-00-09-12.ipxe"
+check "removed node gone from the hosts file" sh -c "! grep -q 52:54:00:00:09:11 '$T/etc/dnsmasq-hosts.conf'"
+
+# Scale: 10,000 registered nodes (written directly; node add would make
+# 10,000 state images).
+B=$SCRATCH/big
+H2() { "$HOPELESS" -C "$B" "$@"; }
+H2 init --server 10.8.0.1 --netmask 255.255.192.0 --interface br8 >/dev/null 2>&1 || H2 init --server 10.8.0.1 --interface br8 >/dev/null
+H2 root add deb12 --from "$R" >/dev/null
+H2 overlay add compute >/dev/null
+awk -v B="$B" 'BEGIN {
+	for (i = 0; i < 10000; i++) {
+		ip = sprintf("10.8.%d.%d", int((i + 20) / 250), (i + 20) % 250 + 1)
+		printf "hostname = n%d\nip = %s\nmac = 52:54:01:00:%02x:%02x\nstate = tmpfs\nboot = ipxe\nappend = \n", i, ip, int(i / 256), i % 256 > (B "/nodes/n" i ".conf")
+		close(B "/nodes/n" i ".conf")
+		print ip
+	}
+}' | while read -r ip; do echo "$B/clients/$ip"; done | xargs mkdir -p
+start=$(date +%s.%N)
+H2 config >/dev/null
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+check "config over 10,000 nodes in under 60 s (took $secs s)" sh -c "[ \"\$(echo '$secs < 60' | bc)\" = 1 ]"
+check "10,000 iPXE scripts" test "$(ls "$B/tftp/ipxe" | wc -l)" = 10000
+check "dhcpd accepts the 10,000-node dhcpd.conf" dhcpd -t -q -cf "$B/etc/dhcpd.conf"
+start=$(date +%s.%N)
+H2 config >/dev/null
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+check "an unchanged rerun over 10,000 nodes is quick (took $secs s)" sh -c "[ \"\$(echo '$secs < 30' | bc)\" = 1 ]"
+check "config --help" H config --help
+done_testing
