@@ -14,8 +14,8 @@ mkdir -p "$R/boot" "$R/etc" && echo root > "$R/etc/marker"
 check "root add --from DIR" H root add deb12 --from "$R"
 check "root content copied" grep -q root "$T/roots/deb12/etc/marker"
 check "overlay add" H overlay add compute
-check "root list names the root" sh -c "'$HOPELESS' -C '$T' root list | grep -qx deb12"
-check "overlay list names the overlay" sh -c "'$HOPELESS' -C '$T' overlay list | grep -qx compute"
+check "root list names the root" sh -c "'$HOPELESS' -C '$T' root list | grep -q '^deb12 '"
+check "overlay list names the overlay" sh -c "'$HOPELESS' -C '$T' overlay list | grep -q '^compute '"
 check "node add (image)" H node add n1 --ip 10.9.0.11 --mac 52:54:00:00:09:11 --root deb12 --overlay compute
 check "node add (tmpfs, pxelinux, upper-case MAC)" H node add n2 --ip 10.9.0.12 --mac 52:54:00:00:09:1A --root deb12 --overlay compute --state tmpfs --boot pxelinux
 check "hopeless.root names the root" test "$(cat "$T/clients/10.9.0.11/hopeless.root")" = deb12
