@@ -283,6 +283,11 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGHUP);
+	/* A shell starts background jobs with SIGINT ignored, and an ignored
+	 * signal is discarded even while blocked: restore the default so the
+	 * signalfd sees it. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigprocmask(SIG_BLOCK, &mask, &orig);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 

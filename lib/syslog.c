@@ -409,8 +409,11 @@ int syslog_format(char *buf, size_t cap, int pri, const char *timestamp, const c
 		return -EINVAL;
 	if (msg && !utf8_valid((const uint8_t *)msg, strlen(msg)))
 		return -EINVAL;
-	int n = snprintf(buf, cap, "<%d>1 %s %s %s %s %s %s%s%s", pri, timestamp, hostname, app_name, procid,
-			 msgid, sd, msg && *msg ? " " : "", msg ? msg : "");
+	/* A MSG that itself starts with U+FEFF gets a BOM in front, or the
+	 * parser would take its first character for the BOM and drop it. */
+	int bom = msg && strlen(msg) >= 3 && !memcmp(msg, BOM, 3);
+	int n = snprintf(buf, cap, "<%d>1 %s %s %s %s %s %s%s%s%s", pri, timestamp, hostname, app_name, procid,
+			 msgid, sd, msg && *msg ? " " : "", bom ? "\xef\xbb\xbf" : "", msg ? msg : "");
 	if (n < 0 || (size_t)n >= cap || n > SYSLOG_MAX_LEN)
 		return -ENOSPC;
 	return n;

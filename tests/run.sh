@@ -39,6 +39,10 @@ fi
 if [ -z "$ONLY" ] || [ "$ONLY" = e2e ]; then
 	for t in tests/e2e/t-*.sh; do run_suite "$t" bash "$t"; done
 fi
+if [ -z "$ONLY" ] || [ "$ONLY" = fuzz ]; then
+	# every libFuzzer target for FUZZ_SECONDS (default 60) each
+	run_suite fuzz tests/fuzz/run.sh
+fi
 echo "# make check took $(( $(date +%s) - start )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

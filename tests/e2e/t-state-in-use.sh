@@ -6,8 +6,8 @@
 # must refuse the image with "state image in use by another node" and stop.
 . "$(dirname "$0")/../lib.sh"
 W=$SCRATCH/lab
-"$HOPELESS" lab --boot direct --mmp --twin --hold 45 --timeout 150 \
-	--append "hopeless.timeout=25 hopeless.onfail=halt" --workdir "$W" --keep > "$SCRATCH/lab.out" 2>&1
+"$HOPELESS" lab --boot direct --mmp --twin --hold 60 --timeout 150 \
+	--append "hopeless.timeout=20 hopeless.onfail=halt" --workdir "$W" --keep > "$SCRATCH/lab.out" 2>&1
 rc=$?
 cat "$SCRATCH/lab.out"
 c1=$W/console-1.log ct=$W/console-twin.log

@@ -17,6 +17,8 @@ mkdir -p "$OUT"
 
 failed=0
 found=0
+npass=0
+nfail=0
 for src in tests/fuzz/fuzz_*.c; do
 	[ -e "$src" ] || continue
 	found=1
@@ -32,6 +34,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	if ! "$CLANG" $CFLAGS -o "$bin" $srcs; then
 		echo "fuzz_$name: BUILD FAILED"
 		failed=1
+		nfail=$((nfail + 1))
 		continue
 	fi
 	scratch=$(mktemp -d "${TMPDIR:-/tmp}/fuzz_$name.XXXXXX")
@@ -48,10 +51,14 @@ for src in tests/fuzz/fuzz_*.c; do
 		echo "fuzz_$name: FAILED (exit $rc), see $log"
 		grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -n 5
 		failed=1
+		nfail=$((nfail + 1))
 	else
 		echo "fuzz_$name: ${done_line:-no run count found}"
+		npass=$((npass + 1))
 	fi
 done
+# the closing line tests/run.sh reads
+echo "$npass passed, $nfail failed"
 if [ "$found" -eq 0 ]; then
 	echo "no fuzz targets in tests/fuzz/"
 	exit 1
