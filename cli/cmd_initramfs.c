@@ -4,13 +4,29 @@
 #include "cli.h"
 #include "initramfs.h"
 #include "validate.h"
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int build(struct tree *t, const char *root, int rescue)
+/* "a,b,c" -> NULL-terminated vector pointing into buf (which it modifies). */
+static int split_list(char *buf, const char **vec, size_t max)
 {
+	size_t n = 0;
+	char *save = NULL;
+	for (char *s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+		if (n + 1 >= max || validate_name(s, NULL) < 0)
+			return -EINVAL;
+		vec[n++] = s;
+	}
+	vec[n] = NULL;
+	return n ? 0 : -EINVAL;
+}
+
+static int build(struct tree *t, const char *root, int rescue, char *nics, char *extra)
+{
+	const char *nicv[64], *corev[80];
 	const char *w = "initramfs build";
 	const char *why;
 	if (!root)
@@ -44,7 +60,17 @@ static int build(struct tree *t, const char *root, int rescue)
 	r = mkdir_p(outdir, 0755);
 	if (r < 0)
 		return cli_error(w, "%s: %s", outdir, strerror(-r));
+	if (nics && split_list(nics, nicv, 64) < 0)
+		return cli_error(w, "--nic: want a comma-separated list of module names");
+	size_t nc = 0;
+	for (; initramfs_default_core[nc]; nc++)
+		corev[nc] = initramfs_default_core[nc];
+	corev[nc] = NULL;
+	if (extra && split_list(extra, corev + nc, 80 - nc) < 0)
+		return cli_error(w, "--modules: want a comma-separated list of module names");
 	struct initramfs_opts o = {.root = rootdir,
+				   .core = corev,
+				   .nic = nics ? nicv : NULL,
 				   .init_path = init,
 				   .busybox_path = busybox,
 				   .out_initramfs = initrd,
@@ -66,12 +92,18 @@ static int build(struct tree *t, const char *root, int rescue)
 int cmd_initramfs(int argc, char **argv, struct cli_ctx *ctx)
 {
 	if (argc < 2 || cli_wants_help(argc, argv)) {
-		printf("usage: hopeless initramfs build --root NAME [--rescue-shell]\n");
+		printf("usage: hopeless initramfs build --root NAME [--rescue-shell] [--nic MOD,MOD...] [--modules MOD,...]\n"
+		       "  --nic      NIC drivers to offer (default: virtio, e1000, e1000e, igb, ixgbe, tg3,\n"
+		       "             bnx2, bnx2x, r8169, vmxnet3); loaded only when the hardware is present\n"
+		       "  --modules  more modules to load on every node (with their dependencies)\n");
 		return argc < 2 ? 2 : 0;
 	}
 	static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
-					     {"rescue-shell", no_argument, NULL, 's'}, {0}};
+					     {"rescue-shell", no_argument, NULL, 's'},
+					     {"nic", required_argument, NULL, 'n'},
+					     {"modules", required_argument, NULL, 'm'}, {0}};
 	const char *root = NULL;
+	char *nics = NULL, *extra = NULL;
 	int rescue = 0, o;
 	optind = 2;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -79,6 +111,10 @@ int cmd_initramfs(int argc, char **argv, struct cli_ctx *ctx)
 			root = optarg;
 		else if (o == 's')
 			rescue = 1;
+		else if (o == 'n')
+			nics = optarg;
+		else if (o == 'm')
+			extra = optarg;
 		else
 			return 2;
 	}
@@ -87,7 +123,7 @@ int cmd_initramfs(int argc, char **argv, struct cli_ctx *ctx)
 	struct tree t;
 	if (cli_open_tree(&t, ctx, "initramfs", 1) < 0)
 		return 1;
-	int rc = build(&t, root, rescue);
+	int rc = build(&t, root, rescue, nics, extra);
 	tree_close(&t);
 	return rc;
 }

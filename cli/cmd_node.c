@@ -92,8 +92,13 @@ static int sync_tree(const struct tree *t)
 static int make_state_image(const char *img, const char *size)
 {
 	char *trunc[] = {"truncate", "-s", (char *)size, (char *)img, NULL};
-	char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-L", "hopeless-state", "-E",
-			"lazy_itable_init=0,lazy_journal_init=0", (char *)img, NULL};
+	/* -O mmp: ext4 multi-mount protection. Two nodes with the same address
+	 * (a misconfiguration) would otherwise both mount this image and
+	 * corrupt it; with MMP the kernel refuses the second mount, and the
+	 * init says so. Cost: after an unclean shutdown the next mount waits
+	 * 2 x mmp_update_interval + 1 s. */
+	char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-L", "hopeless-state", "-O", "mmp", "-E",
+			"mmp_update_interval=5,lazy_itable_init=0,lazy_journal_init=0", (char *)img, NULL};
 	if (run_cmd(trunc, 0) != 0)
 		return -EIO;
 	if (run_cmd(mkfs, 1) != 0) {

@@ -362,7 +362,9 @@ int main(void)
 		event_emit("retry", "attempt %d failed: %s", attempt, strerror(-r));
 		struct timespec ts = {.tv_sec = (time_t)delay};
 		nanosleep(&ts, NULL);
-		delay = delay * 2 > 30 ? 30 : delay * 2;
+		/* Capped at 8 s: a server that comes back is found within
+		 * seconds, and a few extra attempts cost nothing. */
+		delay = delay * 2 > 8 ? 8 : delay * 2;
 	}
 	/* systemd and initramfs-tools agree on this file: the root needs no fsck. */
 	mkdirs("/run/initramfs", 0755);

@@ -129,7 +129,9 @@ TEST(modres_cloud_resolution)
 	s = find_skip(&r, "no_such_module_zz");
 	CHECK(s && !s->builtin);
 	CHECK(mod_index(&r, "ext4") < 0);
-	CHECK_INT(r.nskipped, 3);
+	s = find_skip(&r, "crc32c_generic");
+	CHECK(s && s->builtin);
+	CHECK_INT(r.nskipped, 4);
 	modres_free(&r);
 }
 
@@ -273,7 +275,9 @@ TEST(modres_initramfs_reproducible)
 	if (rc)
 		fprintf(stderr, "  %s\n", err);
 	CHECK_STR(rep.kver, kver);
-	CHECK_INT(rep.nmodules, 24);
+	/* The NFS-root set with virtio; of the default NIC families the cloud
+	 * kernel has only virtio (its mlx4/mlx5 are not in the default list). */
+	CHECK_INT(rep.nmodules, 19);
 	CHECK(rep.compressed_size > 0 && rep.compressed_size < 4u * 1024 * 1024);
 	CHECK(rep.uncompressed_size > rep.compressed_size);
 	CHECK_CONTAINS(rep.skipped, "ext4 (built in)");
