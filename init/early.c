@@ -10,7 +10,7 @@
 
 static int mount_one(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)
 {
-	mkdirs(dst, 0755);
+	mkdir_p(dst, 0755);
 	if (mount(src, dst, type, flags, data) != 0 && errno != EBUSY) {
 		int e = errno;
 		log_error("mount %s on %s: %s", type, dst, strerror(e));

@@ -367,7 +367,7 @@ int main(void)
 		delay = delay * 2 > 8 ? 8 : delay * 2;
 	}
 	/* systemd and initramfs-tools agree on this file: the root needs no fsck. */
-	mkdirs("/run/initramfs", 0755);
+	mkdir_p("/run/initramfs", 0755);
 	int fd = open("/run/initramfs/fsck-root", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	if (fd >= 0)
 		close(fd);

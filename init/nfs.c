@@ -47,7 +47,7 @@ int nfs_mount(const char *server, const char *export_path, const char *target, c
 		snprintf(opts, sizeof(opts), "vers=3,addr=%s,mountaddr=%s,proto=tcp,mountproto=tcp,nolock,hard",
 			 server, server);
 	}
-	int r = mkdirs(target, 0755);
+	int r = mkdir_p(target, 0755);
 	if (r < 0)
 		return r;
 	if (mount(src, target, type, readonly ? MS_RDONLY : 0, opts) != 0) {

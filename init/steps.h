@@ -24,7 +24,6 @@ int union_mount(const char *root, const char *overlay);
 /* switchroot.c: move mounts, empty the initramfs, chroot, exec init. Only
  * returns on failure. */
 int switch_root(const char *init, double t_start);
-/* A directory chain, like mkdir -p (lib/mkdir.c). */
+/* mkdir_p(), shared with the head node (lib/mkdir.c). */
 #include "mkdir.h"
-#define mkdirs(path, mode) mkdir_p((path), (mode))
 #endif

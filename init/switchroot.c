@@ -48,7 +48,7 @@ static void move_into_newroot(const char *what)
 {
 	char dst[64];
 	snprintf(dst, sizeof(dst), NEWROOT "%s", what);
-	mkdirs(dst, 0755);
+	mkdir_p(dst, 0755);
 	if (mount(what, dst, NULL, MS_MOVE, NULL) != 0)
 		log_error("switchroot: moving %s into the new root: %s", what, strerror(errno));
 }

@@ -20,7 +20,7 @@ int union_mount(const char *root, const char *overlay)
 			 HL_CLIENT, HL_ROOTS, overlay, HL_ROOTS, root, HL_UPPER, HL_UPPER);
 	if (n < 0 || (size_t)n >= sizeof(opts))
 		return -ENAMETOOLONG;
-	int r = mkdirs(NEWROOT, 0755);
+	int r = mkdir_p(NEWROOT, 0755);
 	if (r < 0)
 		return r;
 	if (mount("overlay", NEWROOT, "overlay", 0, opts) != 0) {

@@ -157,9 +157,9 @@ static int mmp_check(const char *file, char *holder, size_t holderlen)
 
 static int make_upper_dirs(void)
 {
-	int r = mkdirs(HL_UPPER "/upper", 0755);
+	int r = mkdir_p(HL_UPPER "/upper", 0755);
 	if (r == 0)
-		r = mkdirs(HL_UPPER "/work", 0755);
+		r = mkdir_p(HL_UPPER "/work", 0755);
 	if (r < 0)
 		log_error("upper: creating upper and work dirs: %s", strerror(-r));
 	return r;
@@ -167,7 +167,7 @@ static int make_upper_dirs(void)
 
 int upper_setup(const struct boot_config *c, const char *server, const char *client_ip)
 {
-	int r = mkdirs(HL_UPPER, 0755);
+	int r = mkdir_p(HL_UPPER, 0755);
 	if (r < 0)
 		return r;
 	if (c->state == STATE_TMPFS) {
