@@ -302,7 +302,9 @@ static void print_sorted(char *text)
 {
 	size_t n = 0, cap = 64;
 	char **v = malloc(cap * sizeof(*v)), *save = NULL;
-	for (char *l = strtok_r(text, "\n", &save); l && v; l = strtok_r(NULL, "\n", &save)) {
+	if (!v)
+		return;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if (n == cap) {
 			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
 			if (!nv)
@@ -311,8 +313,6 @@ static void print_sorted(char *text)
 		}
 		v[n++] = l;
 	}
-	if (!v)
-		return;
 	qsort(v, n, sizeof(*v), cmp_lines);
 	for (size_t i = 0; i < n; i++)
 		printf("  %s\n", v[i]);

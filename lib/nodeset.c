@@ -68,8 +68,8 @@ int nodeset_expand(const char *spec, struct nodeset_entry **out, size_t *count, 
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(v[i].hostname, sizeof(v[i].hostname), "%.*s%0*lu%s", (int)plen, spec,
-				 wlo, lo + i, close + 1);
+		int w = snprintf(v[i].hostname, sizeof(v[i].hostname), "%.*s%0*zu%s", (int)plen, spec,
+				 wlo, (size_t)(lo + i), close + 1);
 		if (w < 0 || (size_t)w >= sizeof(v[i].hostname) || plen + slen > 63) {
 			free(v);
 			return fail(err, errlen, "%.70s: host names longer than 63 characters", spec);
