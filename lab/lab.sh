@@ -12,7 +12,8 @@
 #                     [--kernel cloud|generic] [--nic virtio|e1000] [--nics 1|2]
 #                     [--nfs-delay S] [--dhcp-delay S] [--servers normal|unreachable-first]
 #                     [--append ARGS] [--rescue-shell] [--expect-fail] [--hold S]
-#                     [--mmp] [--twin] [--workdir DIR] [--keep] [--timeout SECONDS]
+#                     [--mmp] [--twin] [--nodes 1|2] [--probe-security]
+#                     [--workdir DIR] [--keep] [--timeout SECONDS]
 #   --boot direct      qemu -kernel/-initrd/-append with the node's command line
 #                      (from its iPXE script, without BOOTIF): no PXE, no firmware
 #   --nics 2           a first NIC on a dead network (no ROM), the node's NIC second
@@ -28,13 +29,21 @@
 #   --twin             while the node holds (--hold), boot a second VM with another
 #                      MAC and the node's address (static ip=): it must refuse the
 #                      state image
+#   --nodes 2          also register node2 (overlay storage, from the default
+#                      template like node1) and boot both nodes at the same time
+#   --probe-security   register node2 without booting it; node1's init tries to
+#                      mount node2's state export and to write the shared roots
+#                      and its host overlay (LAB: ... refused|ALLOWED), while a
+#                      VM with an unregistered MAC tries to boot for 25 s
+# Boot events: 'hopeless serve --events-only' runs in the namespace (events in
+# tree/log/events.log); 'hopeless status' is printed after each successful boot.
 set -euo pipefail
 
 HOPELESS=${HOPELESS:-hopeless}
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BOOT=ipxe STATE=image BOOTS=1 KEEP=0 WORK="" TIMEOUT=300
 KERNEL=cloud NIC=virtio NICS=1 NFS_DELAY=0 DHCP_DELAY=0 SERVERS=normal APPEND=""
-RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0
+RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0
 
 num() { case "$2" in ''|*[!0-9]*) echo "hopeless: lab: $1 $2: want a number of seconds" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
@@ -57,7 +66,9 @@ while [ $# -gt 0 ]; do
 	--hold) HOLD=$2; num "$1" "$2"; shift 2 ;;
 	--mmp) MMP=1; shift ;;
 	--twin) TWIN=1; shift ;;
-	-h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--nodes) NODES=$2; shift 2 ;;
+	--probe-security) PROBE=1; shift ;;
+	-h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
@@ -70,6 +81,16 @@ case "$NIC" in virtio) NIC_DEV=virtio-net-pci ;; e1000) NIC_DEV=e1000 ;;
 case "$NICS" in 1|2) ;; *) echo "hopeless: lab: --nics $NICS: want 1 or 2" >&2; exit 2 ;; esac
 case "$SERVERS" in normal|unreachable-first) ;;
 	*) echo "hopeless: lab: --servers $SERVERS: want normal or unreachable-first" >&2; exit 2 ;; esac
+case "$NODES" in 1|2) ;; *) echo "hopeless: lab: --nodes $NODES: want 1 or 2" >&2; exit 2 ;; esac
+if [ "$NODES" = 2 ] && { [ "$TWIN" = 1 ] || [ "$PROBE" = 1 ] || [ "$BOOT" = direct ] || [ "$EXPECT_FAIL" = 1 ]; }; then
+	echo "hopeless: lab: --nodes 2 goes with neither --twin, --probe-security, --boot direct nor --expect-fail" >&2; exit 2
+fi
+if [ "$NODES" = 2 ] && { [ "$NFS_DELAY" != 0 ] || [ "$DHCP_DELAY" != 0 ]; }; then
+	echo "hopeless: lab: --nodes 2 goes with neither --nfs-delay nor --dhcp-delay" >&2; exit 2
+fi
+if [ "$PROBE" = 1 ] && { [ "$TWIN" = 1 ] || [ "$EXPECT_FAIL" = 1 ]; }; then
+	echo "hopeless: lab: --probe-security goes with neither --twin nor --expect-fail" >&2; exit 2
+fi
 if [ "$TWIN" = 1 ] && { [ "$HOLD" = 0 ] || [ "$STATE" != image ]; }; then
 	echo "hopeless: lab: --twin needs --hold S and --state image" >&2; exit 2
 fi
@@ -91,6 +112,10 @@ MAC=$(printf '52:54:00:%02x:%02x:0a' $NET_B $NET_C)
 MAC0=$(printf '52:54:00:%02x:%02x:0b' $NET_B $NET_C)
 MAC2=$(printf '52:54:00:%02x:%02x:0c' $NET_B $NET_C)
 NODE=node1
+# The second node (--nodes 2, --probe-security) and the unregistered VM.
+NODE2=node2 NODE2_IP=$SUBNET.11 TAPN2=hlnode2$ID TAPX=hlstray$ID
+MACN2=$(printf '52:54:00:%02x:%02x:0d' $NET_B $NET_C)
+MACX=$(printf '52:54:00:%02x:%02x:0e' $NET_B $NET_C)
 [ -n "$WORK" ] || WORK=$(mktemp -d /tmp/hopeless-lab.XXXXXX)
 mkdir -p "$WORK"; WORK=$(cd "$WORK" && pwd)
 TREE=$WORK/tree
@@ -123,18 +148,57 @@ say "building a sample root (busybox + $(ls "$KERNEL_CACHE/lib/modules"), $KERNE
 SRC=$WORK/src-root
 mkdir -p "$SRC"/{bin,sbin,etc,proc,sys,dev,run,tmp,var,root,boot,lib/modules,etc/hopeless-lab}
 cp /bin/busybox "$SRC/bin/busybox"
-for a in sh cat echo mount umount sync poweroff reboot mkdir hostname sleep ls uname grep; do
+for a in sh cat echo mount umount sync poweroff reboot mkdir hostname sleep ls uname grep cut touch; do
 	ln -s busybox "$SRC/bin/$a"
 done
 cp -a "$KERNEL_CACHE"/boot/vmlinuz-* "$SRC/boot/"
 cp -a "$KERNEL_CACHE"/lib/modules/* "$SRC/lib/modules/"
-for f in all overlay-root root-only; do echo "root" > "$SRC/etc/hopeless-lab/$f"; done
+for f in all overlay-root root-only class; do echo "root" > "$SRC/etc/hopeless-lab/$f"; done
 echo "$HOLD" > "$SRC/etc/hopeless-lab/hold"
 cat > "$SRC/sbin/init" <<'INIT'
 #!/bin/sh
 # The sample root's init: report what the node sees, write one file, power off.
 echo "LAB: root init running on $(hostname)"
-for f in all overlay-root root-only; do echo "LAB: layer $f = $(cat /etc/hopeless-lab/$f)"; done
+echo "LAB: hostname $(hostname)"
+echo "LAB: etc-hostname $(cat /etc/hostname 2>/dev/null)"
+if [ -f /etc/ssh/ssh_host_ed25519_key.pub ]; then
+	echo "LAB: sshkey $(cut -d' ' -f2 /etc/ssh/ssh_host_ed25519_key.pub)"
+fi
+for f in all overlay-root root-only class; do echo "LAB: layer $f = $(cat /etc/hopeless-lab/$f)"; done
+if [ -f /etc/hopeless-lab/probe ]; then
+	# --probe-security: SERVER OWN-IP OTHER-IP. Each attempt must be refused.
+	read server own other < /etc/hopeless-lab/probe
+	mkdir -p /mnt
+	o="vers=4.1,addr=$server,clientaddr=$own"
+	# The control: the same mount of the node's own state export works.
+	if mount -t nfs4 -o "$o" "$server:/state/$own" /mnt; then
+		echo "LAB: mount-own-state ok"; umount /mnt
+	else
+		echo "LAB: mount-own-state FAILED"
+	fi
+	if mount -t nfs4 -o "$o" "$server:/state/$other" /mnt; then
+		echo "LAB: mount-other-state ALLOWED"; umount /mnt
+	else
+		echo "LAB: mount-other-state refused"
+	fi
+	# Mounted read-write (the client allows writes), so a refusal is the server's.
+	if mount -t nfs4 -o "$o" "$server:/roots" /mnt; then
+		echo "LAB: roots-rw-mount $(grep ' /mnt ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1)"
+	fi
+	if grep -q ' /mnt ' /proc/mounts && touch /mnt/lab-root/probe; then
+		echo "LAB: write-roots-rw-mount ALLOWED"
+	else
+		echo "LAB: write-roots-rw-mount refused"
+	fi
+	umount /mnt 2>/dev/null
+	for d in roots/lab-root roots/compute client; do
+		if echo x > "/run/hopeless/$d/probe"; then
+			echo "LAB: write-$(echo $d | tr / -) ALLOWED"
+		else
+			echo "LAB: write-$(echo $d | tr / -) refused"
+		fi
+	done
+fi
 echo "LAB: persisted = $(cat /var/lab/persist 2>/dev/null || echo none)"
 mkdir -p /var/lab
 echo "written-at-$(cat /proc/uptime | cut -d' ' -f1)" > /var/lab/persist
@@ -160,6 +224,14 @@ say "creating the tree $TREE"
 mkdir -p "$TREE/roots/compute/etc/hopeless-lab"
 echo overlay > "$TREE/roots/compute/etc/hopeless-lab/all"
 echo overlay > "$TREE/roots/compute/etc/hopeless-lab/overlay-root"
+echo compute > "$TREE/roots/compute/etc/hopeless-lab/class"
+if [ "$NODES" = 2 ] || [ "$PROBE" = 1 ]; then
+	"$HOPELESS" -C "$TREE" overlay add storage >/dev/null
+	mkdir -p "$TREE/roots/storage/etc/hopeless-lab"
+	echo storage-overlay > "$TREE/roots/storage/etc/hopeless-lab/all"
+	echo storage-overlay > "$TREE/roots/storage/etc/hopeless-lab/overlay-root"
+	echo storage > "$TREE/roots/storage/etc/hopeless-lab/class"
+fi
 NODE_BOOT=$BOOT
 [ "$BOOT" = direct ] && NODE_BOOT=ipxe
 node_args=(node add "$NODE" --ip "$NODE_IP" --mac "$MAC" --root lab-root --overlay compute
@@ -168,6 +240,15 @@ node_args=(node add "$NODE" --ip "$NODE_IP" --mac "$MAC" --root lab-root --overl
 "$HOPELESS" -C "$TREE" "${node_args[@]}"
 mkdir -p "$TREE/clients/$NODE_IP/etc/hopeless-lab"
 echo host > "$TREE/clients/$NODE_IP/etc/hopeless-lab/all"
+if [ "$NODES" = 2 ] || [ "$PROBE" = 1 ]; then
+	node2_args=(node add "$NODE2" --ip "$NODE2_IP" --mac "$MACN2" --root lab-root --overlay storage
+		--state "$STATE" --boot "$NODE_BOOT")
+	[ -n "$APPEND" ] && node2_args+=(--append "$APPEND")
+	"$HOPELESS" -C "$TREE" "${node2_args[@]}"
+fi
+if [ "$PROBE" = 1 ]; then
+	echo "$SERVER $NODE_IP $NODE2_IP" > "$TREE/clients/$NODE_IP/etc/hopeless-lab/probe"
+fi
 if [ "$SERVERS" = unreachable-first ]; then
 	# Nobody answers at DEAD_SERVER: the node must fall back to the next server.
 	echo "server = $DEAD_SERVER,$SERVER" >> "$TREE/nodes/$NODE.conf"
@@ -210,6 +291,28 @@ if [ "$TWIN" = 1 ]; then
 	ip -n "$NS" tuntap add dev "$TAP2" mode tap
 	ip -n "$NS" link set "$TAP2" master "$BR" up
 fi
+if [ "$NODES" = 2 ]; then
+	ip -n "$NS" tuntap add dev "$TAPN2" mode tap
+	ip -n "$NS" link set "$TAPN2" master "$BR" up
+fi
+if [ "$PROBE" = 1 ]; then
+	ip -n "$NS" tuntap add dev "$TAPX" mode tap
+	ip -n "$NS" link set "$TAPX" master "$BR" up
+fi
+
+# The boot event receiver (hopeless serve --events-only) on $SERVER:514.
+ip netns exec "$NS" "$HOPELESS" -C "$TREE" serve --events-only --foreground >"$WORK/serve.log" 2>&1 &
+SERVE_PID=$!
+PIDS+=("$SERVE_PID")
+for _ in $(seq 1 50); do
+	ip netns exec "$NS" ss -lun 2>/dev/null | grep -q "$SERVER:514 " && break
+	kill -0 "$SERVE_PID" 2>/dev/null || break
+	sleep 0.1
+done
+ip netns exec "$NS" ss -lun | grep -q "$SERVER:514 " ||
+	{ echo "hopeless: lab: hopeless serve --events-only did not start (see $WORK/serve.log)" >&2; exit 1; }
+say "event receiver running (pid $SERVE_PID, events in tree/log/events.log)"
+print_status() { "$HOPELESS" -C "$TREE" status | sed "s/^/lab:   /" || say "hopeless status failed (rc $?)"; }
 
 start_dnsmasq() {
 	ip netns exec "$NS" dnsmasq -C "$TREE/etc/dnsmasq.conf" --user=root \
@@ -317,6 +420,7 @@ boot_node() { # $1: boot number
 				[ "$phase" = HOPELESS-LAB-MARKER ] && up=$(since "$start")
 			fi
 		done
+		[ "$PROBE" = 1 ] && stop_stray
 		if [ "$TWIN" = 1 ] && [ "$twin" = 0 ] && [ -n "$up" ]; then
 			twin=1
 			boot_twin
@@ -376,9 +480,83 @@ boot_node() { # $1: boot number
 	fi
 	grep "LAB: " "$log" | tr -d '\r' | sed 's/^/lab:   /'
 	echo "hopeless: node $NODE ($NODE_IP) up in ${up:-$(since "$start")} s"
+	print_status
 }
 
+# The stray: a VM with a MAC nobody registered, PXE-booting for 25 s. It must
+# get no DHCP offer and no boot files (see dnsmasq.log).
+start_stray() {
+	: > "$WORK/console-stray.log"
+	say "stray: starting qemu (PXE boot, unregistered MAC $MACX, for 25 s)"
+	start_qemu "$WORK/console-stray.log" "$TAPX" "$MACX" -boot n
+	STRAY_PID=$QPID STRAY_END=$(( $(date +%s) + 25 ))
+}
+stop_stray() { # $1: wait: let it run its 25 s first
+	[ -n "${STRAY_PID:-}" ] || return 0
+	if [ "${1:-}" = wait ]; then
+		while kill -0 "$STRAY_PID" 2>/dev/null && [ "$(date +%s)" -lt "$STRAY_END" ]; do sleep 0.5; done
+	elif [ "$(date +%s)" -lt "$STRAY_END" ]; then
+		return 0
+	fi
+	kill "$STRAY_PID" 2>/dev/null || true
+	wait "$STRAY_PID" 2>/dev/null || true
+	STRAY_PID=""
+	say "stray: stopped; dnsmasq lines for $MACX: $(grep -ci "$MACX" "$WORK/dnsmasq.log" || true)"
+	grep -i "$MACX" "$WORK/dnsmasq.log" | sed 's/^/lab:   stray: /' | tail -n 6
+}
+
+# --nodes 2: node1 and node2 boot at the same time, each on its own tap.
+boot_pair() { # $1: boot number
+	local n=$1 log1=$WORK/console-$1.log log2=$WORK/console-node2-$1.log start
+	: > "$log1"; : > "$log2"
+	start=$(date +%s.%N)
+	say "boot $n: starting qemu for $NODE and $NODE2 ($BOOT boot, $NIC NIC, $KERNEL kernel, state $STATE)"
+	start_qemu "$log1" "$TAP" "$MAC" -boot n
+	local q1=$QPID
+	start_qemu "$log2" "$TAPN2" "$MACN2" -boot n
+	local q2=$QPID
+	local up1="" up2="" deadline=$(( $(date +%s) + TIMEOUT ))
+	while kill -0 "$q1" 2>/dev/null || kill -0 "$q2" 2>/dev/null; do
+		if [ -z "$up1" ] && grep -q "HOPELESS-LAB-MARKER up" "$log1"; then
+			up1=$(since "$start"); say "boot $n: $NODE: HOPELESS-LAB-MARKER up"
+		fi
+		if [ -z "$up2" ] && grep -q "HOPELESS-LAB-MARKER up" "$log2"; then
+			up2=$(since "$start"); say "boot $n: $NODE2: HOPELESS-LAB-MARKER up"
+		fi
+		if [ "$(date +%s)" -gt "$deadline" ]; then
+			say "boot $n: not both markers after $TIMEOUT s; stopping qemu"
+			kill "$q1" "$q2" 2>/dev/null || true
+			break
+		fi
+		sleep 0.5
+	done
+	wait "$q1" 2>/dev/null || true
+	wait "$q2" 2>/dev/null || true
+	local bad=0
+	if grep -q "HOPELESS-LAB-MARKER up" "$log1"; then
+		grep "LAB: " "$log1" | tr -d '\r' | sed 's/^/lab:   /'
+		echo "hopeless: node $NODE ($NODE_IP) up in ${up1:-$(since "$start")} s"
+	else
+		echo "hopeless: lab: node $NODE did not come up on boot $n; last console lines:" >&2
+		tail -n 25 "$log1" | tr -d '\r' >&2
+		bad=1
+	fi
+	if grep -q "HOPELESS-LAB-MARKER up" "$log2"; then
+		grep "LAB: " "$log2" | tr -d '\r' | sed "s/^/lab:   $NODE2: /"
+		echo "hopeless: node $NODE2 ($NODE2_IP) up in ${up2:-$(since "$start")} s"
+	else
+		echo "hopeless: lab: node $NODE2 did not come up on boot $n; last console lines:" >&2
+		tail -n 25 "$log2" | tr -d '\r' >&2
+		bad=1
+	fi
+	[ "$bad" = 0 ] || return 1
+	print_status
+}
+
+[ "$PROBE" = 1 ] && start_stray
 for i in $(seq 1 "$BOOTS"); do
-	boot_node "$i"
+	if [ "$NODES" = 2 ]; then boot_pair "$i"; else boot_node "$i"; fi
+	[ "$PROBE" = 1 ] && stop_stray
 done
+[ "$PROBE" = 1 ] && stop_stray wait
 say "done; stopping services"

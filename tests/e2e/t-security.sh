@@ -1,0 +1,51 @@
+#!/bin/bash
+# End to end: what a node may not do. A second node (node2) is registered, so
+# its state export exists, but not booted. node1's init tries (LAB: ... lines):
+# to mount node2's writable state export (the same mount of its own works, as
+# a control), to write the shared roots through a read-write NFS mount and
+# through its own mounts under /run/hopeless, and to write its host overlay.
+# Meanwhile a VM with a MAC nobody registered PXE-boots for 25 s: it must get
+# no DHCP offer and no boot file.
+. "$(dirname "$0")/../lib.sh"
+W=$SCRATCH/lab
+"$HOPELESS" lab --probe-security --boot ipxe --state image --workdir "$W" --keep > "$SCRATCH/lab.out" 2>&1
+rc=$?
+cat "$SCRATCH/lab.out"
+check "lab exits 0" test "$rc" = 0
+c=$W/console-1.log
+T=$W/tree
+ip1=$(sed -n 's/^ip *= *//p' "$T/nodes/node1.conf")
+ip2=$(sed -n 's/^ip *= *//p' "$T/nodes/node2.conf")
+check "node1 came up" grep -q 'HOPELESS-LAB-MARKER up' "$c"
+check "node2 is registered and its state export is configured" \
+	sh -c "test -n '$ip2' && test -f '$T/state/$ip2/rw.img' && grep -q 'Pseudo = \"/state/$ip2\"' '$T/etc/ganesha.conf'"
+check "control: node1 can mount its own state export the same way" grep -q 'LAB: mount-own-state ok' "$c"
+check "node1 cannot mount node2's state export" grep -q 'LAB: mount-other-state refused' "$c"
+check "no mount of another node's state was allowed" sh -c "! grep -q 'mount-other-state ALLOWED' '$c'"
+check "the roots export mounted read-write on the client side" grep -q 'LAB: roots-rw-mount rw' "$c"
+check "writing the root through that mount is refused" grep -q 'LAB: write-roots-rw-mount refused' "$c"
+check "writing /run/hopeless/roots/lab-root is refused" grep -q 'LAB: write-roots-lab-root refused' "$c"
+check "writing /run/hopeless/roots/compute is refused" grep -q 'LAB: write-roots-compute refused' "$c"
+check "writing the host overlay /run/hopeless/client is refused" grep -q 'LAB: write-client refused' "$c"
+check "no write was allowed" sh -c "! grep -q 'LAB: write-.* ALLOWED' '$c'"
+check "no probe file in the root, the overlay or the host overlay on the head node" \
+	sh -c "! ls '$T/roots/lab-root/probe' '$T/roots/compute/probe' '$T/clients/$ip1/probe' 2>/dev/null | grep -q ."
+check "node2's state is untouched (empty directory but its image)" test "$(ls -A "$T/state/$ip2")" = rw.img
+# The unregistered MAC: seen, never answered.
+mac=$(sed -n 's/.*stray: starting qemu (PXE boot, unregistered MAC \([0-9a-f:]*\),.*/\1/p' "$SCRATCH/lab.out")
+log=$W/dnsmasq.log
+check "the stray VM ran with an unregistered MAC ($mac)" sh -c "test -n '$mac' && ! grep -rqi 'mac *= *$mac' '$T/nodes'"
+check "dnsmasq saw the stray's DHCPDISCOVER" grep -qi "DHCPDISCOVER([^)]*) $mac" "$log"
+check "dnsmasq had no address for it" grep -qi "DHCPDISCOVER([^)]*) $mac no address available" "$log"
+check "no DHCPOFFER to the stray" sh -c "! grep -qi 'DHCPOFFER([^)]*) [0-9.]* $mac' '$log'"
+check "no DHCPACK to the stray" sh -c "! grep -qi 'DHCPACK([^)]*) [^ ]* *$mac' '$log'"
+xids=$(grep -i "DHCPDISCOVER([^)]*) $mac" "$log" | awk '{print $5}' | sort -u)
+sent=0
+for x in $xids; do grep -q "]: $x sent " "$log" && sent=1; done
+check "dnsmasq sent nothing in the stray's transactions (xids: $(echo $xids))" test -n "$xids" -a "$sent" = 0
+check "dnsmasq logged TFTP transfers to node1 ($ip1)" grep -q "dnsmasq-tftp.*sent .* to $ip1\$" "$log"
+check "every TFTP transfer went to node1 ($ip1)" \
+	sh -c "! grep 'dnsmasq-tftp.* to [0-9.]*' '$log' | grep -v ' to $ip1\$' | grep -q ."
+check "the stray never got an address (no DHCP lease)" sh -c "! grep -qi '$mac' '$W/dnsmasq.leases' 2>/dev/null"
+rm -rf "$W"
+done_testing
