@@ -88,17 +88,27 @@ static int sync_tree(const struct tree *t)
 }
 
 /* A sparse ext4 image, fully initialised now (lazy init would make the node
- * zero its inode tables over loop and NFS on first boot). */
-static int make_state_image(const char *img, const char *size)
+ * zero its inode tables over loop and NFS on first boot).
+ * With image_mmp = yes, ext4 multi-mount protection as a second guard (the
+ * init's ARP probe is the first) against two nodes with one address mounting
+ * the same image. Off by default: after every unclean shutdown, and a
+ * network root cannot unmount its upper cleanly, the next mount waits
+ * 2 x the check interval + 1 s, at least 11 s. */
+static int make_state_image(const struct tree *t, const char *img)
 {
-	char *trunc[] = {"truncate", "-s", (char *)size, (char *)img, NULL};
-	/* -O mmp: ext4 multi-mount protection. Two nodes with the same address
-	 * (a misconfiguration) would otherwise both mount this image and
-	 * corrupt it; with MMP the kernel refuses the second mount, and the
-	 * init says so. Cost: after an unclean shutdown the next mount waits
-	 * 2 x mmp_update_interval + 1 s. */
-	char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-L", "hopeless-state", "-O", "mmp", "-E",
-			"mmp_update_interval=5,lazy_itable_init=0,lazy_journal_init=0", (char *)img, NULL};
+	int mmp = !strcmp(t->conf.image_mmp, "yes");
+	char *trunc[] = {"truncate", "-s", (char *)t->conf.image_size, (char *)img, NULL};
+	char *mkfs[12] = {"mkfs.ext4", "-q", "-F", "-L", "hopeless-state"};
+	int k = 5;
+	if (mmp) {
+		mkfs[k++] = "-O";
+		mkfs[k++] = "mmp";
+	}
+	mkfs[k++] = "-E";
+	mkfs[k++] = mmp ? "mmp_update_interval=5,lazy_itable_init=0,lazy_journal_init=0"
+			: "lazy_itable_init=0,lazy_journal_init=0";
+	mkfs[k++] = (char *)img;
+	mkfs[k] = NULL;
 	if (run_cmd(trunc, 0) != 0)
 		return -EIO;
 	if (run_cmd(mkfs, 1) != 0) {
@@ -378,7 +388,7 @@ static int build_node(struct tree *t, const struct tree_node *nd, const char *tm
 	if (r == 0 && !strcmp(nd->state, "image")) {
 		char img[PATH_MAX];
 		snprintf(img, sizeof(img), "%s/rw.img", state_tmp);
-		r = make_state_image(img, t->conf.image_size);
+		r = make_state_image(t, img);
 	}
 	if (r == 0 && rename(state_tmp, state) != 0)
 		r = -errno;
@@ -623,7 +633,7 @@ static int ensure_image(struct tree *t, const struct tree_node *nd, int *created
 	int made_dir = !path_exists(dir);
 	if (made_dir && mkdir(dir, 0700) != 0)
 		return -errno;
-	int r = make_state_image(tmp, t->conf.image_size);
+	int r = make_state_image(t, tmp);
 	if (r == 0 && rename(tmp, img) != 0)
 		r = -errno;
 	if (r < 0) {
@@ -788,7 +798,7 @@ static int node_reset(struct tree *t, const char *host, int backup)
 	int made_dir = !path_exists(dir);
 	if (made_dir && mkdir(dir, 0700) != 0)
 		return cli_error(w, "%s: %s", dir, strerror(errno));
-	int r = make_state_image(fresh, t->conf.image_size);
+	int r = make_state_image(t, fresh);
 	int had = path_exists(img);
 	if (r == 0 && had && backup)
 		r = link_backup(img, bak, sizeof(bak));

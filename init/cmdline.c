@@ -169,6 +169,15 @@ static int parse_word(struct boot_config *c, const char *key, const char *val)
 			return -EINVAL;
 		return copy_val(c->init, sizeof(c->init), val);
 	}
+	if (!strcmp(key, "hopeless.arp")) {
+		if (!strcmp(val, "off"))
+			c->arp_off = 1;
+		else if (!strcmp(val, "on"))
+			c->arp_off = 0;
+		else
+			return -EINVAL;
+		return 0;
+	}
 	if (!strcmp(key, "hopeless.events"))
 		return parse_events(c, val);
 	if (!strcmp(key, "hopeless.debug")) {

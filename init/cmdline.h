@@ -26,6 +26,7 @@ struct boot_config {
 	/* boot events (init/event.c): hopeless.events=IP[:PORT] or off; an empty
 	 * events_ip means the first NFS server */
 	int events_off;
+	int arp_off;        /* hopeless.arp=off: no address conflict probe */
 	char events_ip[16];
 	int events_port;    /* 514 by default */
 	/* which values came from the command line (they win over DHCP) */

@@ -2,6 +2,7 @@
  * in order, each logged with its duration, retries with backoff on failure,
  * and never exits (PID 1 exiting panics the kernel): it either execs the
  * root's init or carries out hopeless.onfail=. */
+#include "arp.h"
 #include "cmdline.h"
 #include "dhcp.h"
 #include "event.h"
@@ -98,6 +99,36 @@ static void apply_lease(struct boot *b, const struct dhcp_lease *l)
 	}
 }
 
+/* Probe for the address before taking it (RFC 5227): another machine with
+ * the node's address would share its exports and, worse, its state image.
+ * Then address and default route, through rtnetlink. */
+static int configure_address(const struct boot *b, const struct netif *nic, uint32_t ip, int prefix, uint32_t gw)
+{
+	char ipstr[16];
+	ip_str(ip, ipstr);
+	uint8_t other[6];
+	int r = b->cfg.arp_off ? 0 : arp_probe(nic->ifindex, nic->mac, ip, 2, 0.5, other);
+	if (r < 0)
+		log_error("net: ARP probe for %s on %s: %s (continuing without it)", ipstr, nic->name, strerror(-r));
+	if (r == 1) {
+		char who[18];
+		mac_str(other, who);
+		if (b->cfg.state == STATE_IMAGE) {
+			log_error("net: address %s is in use by %s: another machine has this node's address "
+				  "(two nodes with one IP?); not taking it, so the state image is not mounted twice",
+				  ipstr, who);
+			return -EADDRINUSE;
+		}
+		log_error("net: warning: address %s is also in use by %s (two nodes with one IP?)", ipstr, who);
+	}
+	r = netif_add_addr(nic->ifindex, ip, prefix < 0 ? 24 : prefix);
+	if (r == 0)
+		r = netif_add_default_route(nic->ifindex, gw);
+	if (r < 0)
+		log_error("net: configuring %s on %s: %s", ipstr, nic->name, strerror(-r));
+	return r;
+}
+
 static int network_static(struct boot *b, const struct netif_ipconf *ipc, const struct netif *cand, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -106,13 +137,9 @@ static int network_static(struct boot *b, const struct netif_ipconf *ipc, const 
 		netif_up(cand[i].ifindex);
 		netif_wait_carrier(cand[i].ifindex, 5);
 		int prefix = ipc->netmask ? netif_mask_to_prefix(ipc->netmask) : 24;
-		int r = netif_add_addr(cand[i].ifindex, ipc->client, prefix < 0 ? 24 : prefix);
-		if (r == 0)
-			r = netif_add_default_route(cand[i].ifindex, ipc->gateway);
-		if (r < 0) {
-			log_error("net: static address on %s: %s", cand[i].name, strerror(-r));
+		int r = configure_address(b, &cand[i], ipc->client, prefix, ipc->gateway);
+		if (r < 0)
 			return r;
-		}
 		ip_str(ipc->client, b->client_ip);
 		mac_str(cand[i].mac, b->mac);
 		if (ipc->server && !(b->cfg.set_mask & CMDLINE_SET_SERVER)) {
@@ -181,13 +208,9 @@ static int network_up(struct boot *b)
 			continue;
 		}
 		int prefix = l.netmask ? netif_mask_to_prefix(l.netmask) : 24;
-		r = netif_add_addr(cand[i].ifindex, l.yiaddr, prefix < 0 ? 24 : prefix);
-		if (r == 0)
-			r = netif_add_default_route(cand[i].ifindex, l.router);
-		if (r < 0) {
-			log_error("net: configuring %s: %s", cand[i].name, strerror(-r));
+		r = configure_address(b, &cand[i], l.yiaddr, prefix, l.router);
+		if (r < 0)
 			return r;
-		}
 		apply_lease(b, &l);
 		mac_str(cand[i].mac, b->mac);
 		char srv[16];

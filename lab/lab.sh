@@ -479,8 +479,9 @@ boot_node() { # $1: boot number
 		return 1
 	fi
 	grep "LAB: " "$log" | tr -d '\r' | sed 's/^/lab:   /'
-	echo "hopeless: node $NODE ($NODE_IP) up in ${up:-$(since "$start")} s"
 	print_status
+	# The node-up line comes last: it is what make demo ends with.
+	echo "hopeless: node $NODE ($NODE_IP) up in ${up:-$(since "$start")} s"
 }
 
 # The stray: a VM with a MAC nobody registered, PXE-booting for 25 s. It must
@@ -532,10 +533,10 @@ boot_pair() { # $1: boot number
 	done
 	wait "$q1" 2>/dev/null || true
 	wait "$q2" 2>/dev/null || true
-	local bad=0
+	local bad=0 uplines=""
 	if grep -q "HOPELESS-LAB-MARKER up" "$log1"; then
 		grep "LAB: " "$log1" | tr -d '\r' | sed 's/^/lab:   /'
-		echo "hopeless: node $NODE ($NODE_IP) up in ${up1:-$(since "$start")} s"
+		uplines="hopeless: node $NODE ($NODE_IP) up in ${up1:-$(since "$start")} s"
 	else
 		echo "hopeless: lab: node $NODE did not come up on boot $n; last console lines:" >&2
 		tail -n 25 "$log1" | tr -d '\r' >&2
@@ -543,14 +544,16 @@ boot_pair() { # $1: boot number
 	fi
 	if grep -q "HOPELESS-LAB-MARKER up" "$log2"; then
 		grep "LAB: " "$log2" | tr -d '\r' | sed "s/^/lab:   $NODE2: /"
-		echo "hopeless: node $NODE2 ($NODE2_IP) up in ${up2:-$(since "$start")} s"
+		uplines="$uplines${uplines:+
+}hopeless: node $NODE2 ($NODE2_IP) up in ${up2:-$(since "$start")} s"
 	else
 		echo "hopeless: lab: node $NODE2 did not come up on boot $n; last console lines:" >&2
 		tail -n 25 "$log2" | tr -d '\r' >&2
 		bad=1
 	fi
-	[ "$bad" = 0 ] || return 1
 	print_status
+	[ -z "$uplines" ] || echo "$uplines"
+	[ "$bad" = 0 ] || return 1
 }
 
 [ "$PROBE" = 1 ] && start_stray
@@ -558,5 +561,4 @@ for i in $(seq 1 "$BOOTS"); do
 	if [ "$NODES" = 2 ]; then boot_pair "$i"; else boot_node "$i"; fi
 	[ "$PROBE" = 1 ] && stop_stray
 done
-[ "$PROBE" = 1 ] && stop_stray wait
-say "done; stopping services"
+if [ "$PROBE" = 1 ]; then stop_stray wait; fi

@@ -22,6 +22,7 @@ void tree_conf_defaults(struct tree_conf *c)
 	snprintf(c->nfs_server, sizeof(c->nfs_server), "ganesha");
 	snprintf(c->nfs_version, sizeof(c->nfs_version), "4.1");
 	snprintf(c->image_size, sizeof(c->image_size), "1G");
+	snprintf(c->image_mmp, sizeof(c->image_mmp), "no");
 	snprintf(c->domain, sizeof(c->domain), "cluster");
 }
 
@@ -126,6 +127,13 @@ static int conf_kv(void *ctx, const char *key, const char *val, char *err, size_
 	}
 	if (!strcmp(key, "image_size"))
 		return set_field(c->image_size, sizeof(c->image_size), key, val, err, errlen);
+	if (!strcmp(key, "image_mmp")) {
+		if (strcmp(val, "yes") && strcmp(val, "no")) {
+			snprintf(err, errlen, "image_mmp: want yes or no, not '%s'", val);
+			return -EINVAL;
+		}
+		return set_field(c->image_mmp, sizeof(c->image_mmp), key, val, err, errlen);
+	}
 	if (!strcmp(key, "append"))
 		return set_field(c->append, sizeof(c->append), key, val, err, errlen);
 	if (!strcmp(key, "domain")) {
@@ -150,9 +158,9 @@ int tree_conf_format(const struct tree_conf *c, struct strbuf *sb)
 	return sb_printf(sb,
 			 "# hopeless cluster settings (see hopeless(8))\n"
 			 "server = %s\nnetmask = %s\ninterface = %s\n"
-			 "nfs_server = %s\nnfs_version = %s\nimage_size = %s\nappend = %s\ndomain = %s\n",
+			 "nfs_server = %s\nnfs_version = %s\nimage_size = %s\nimage_mmp = %s\nappend = %s\ndomain = %s\n",
 			 c->server, c->netmask, c->interface, c->nfs_server, c->nfs_version,
-			 c->image_size, c->append, c->domain);
+			 c->image_size, c->image_mmp, c->append, c->domain);
 }
 
 static int node_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)

@@ -24,6 +24,7 @@ struct tree_conf {
 	char nfs_server[16];  /* ganesha | kernel */
 	char nfs_version[8];  /* 4.1, 4.2, 4, 3 */
 	char image_size[16];  /* default size of a node's rw.img, e.g. 1G */
+	char image_mmp[4];    /* yes | no: ext4 multi-mount protection on new images */
 	char append[512];     /* kernel arguments for every node */
 	char domain[64];      /* DNS domain of the nodes (@DOMAIN@ in host templates) */
 };

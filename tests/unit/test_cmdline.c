@@ -57,6 +57,16 @@ TEST(cmdline_servers_primary_first)
 	CHECK(parse("hopeless.servers=1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5", &c) < 0);
 }
 
+TEST(cmdline_arp)
+{
+	struct boot_config c;
+	CHECK_INT(parse("hopeless.arp=off", &c), 0);
+	CHECK_INT(c.arp_off, 1);
+	CHECK_INT(parse("console=ttyS0", &c), 0);
+	CHECK_INT(c.arp_off, 0);
+	CHECK(parse("hopeless.arp=maybe", &c) < 0);
+}
+
 TEST(cmdline_quotes)
 {
 	struct boot_config c;
