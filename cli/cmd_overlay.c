@@ -201,22 +201,9 @@ void layer_sweep_tmp(struct tree *t)
  * <prefix>/share/hopeless/overlay-templates/<T> once installed. */
 static int find_template(const char *name, char *out, size_t outlen)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return -ENOENT;
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	if (!slash)
-		return -ENOENT;
-	*slash = '\0';
-	const char *cands[] = {"%s/../overlay-templates/%s", "%s/../share/hopeless/overlay-templates/%s"};
-	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
-		snprintf(out, outlen, cands[i], self, name);
-		if (is_dir(out))
-			return 0;
-	}
-	return -ENOENT;
+	char rel[128];
+	snprintf(rel, sizeof(rel), "overlay-templates/%s", name);
+	return cli_find_data(rel, out, outlen);
 }
 
 static int overlay_add(struct tree *t, const char *name, const char *tmpl)

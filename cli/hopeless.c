@@ -52,46 +52,49 @@ int cli_open_tree(struct tree *t, struct cli_ctx *ctx, const char *what, int loc
 	return 0;
 }
 
-int cli_find_helper(const char *name, char *out, size_t outlen)
+/* The directory of the running hopeless binary, where its companions are
+ * looked for: build/ in the source tree, <prefix>/sbin once installed. */
+static int exe_dir(char *out, size_t outlen)
+{
+	ssize_t n = readlink("/proc/self/exe", out, outlen - 1);
+	if (n <= 0)
+		return -ENOENT;
+	out[n] = '\0';
+	char *slash = strrchr(out, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	return 0;
+}
+
+/* The first of the candidate patterns ("%s" = exe dir, "%s" = name) that
+ * exists (dirs: as a directory; else readable). */
+static int find_beside(const char *const *cands, size_t n, const char *name, int want_dir, char *out,
+		       size_t outlen)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			/* build tree: build/hopeless-init, lab/lab.sh beside build/ */
-			const char *cands[] = {"%s/%s", "%s/../lab/%s", "%s/../lib/hopeless/%s"};
-			for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
-				snprintf(out, outlen, cands[i], self, name);
-				if (access(out, R_OK) == 0)
-					return 0;
-			}
-		}
+	if (exe_dir(self, sizeof(self)) < 0)
+		return -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(out, outlen, cands[i], self, name);
+		if (want_dir ? is_dir(out) : access(out, R_OK) == 0)
+			return 0;
 	}
 	return -ENOENT;
 }
 
+int cli_find_helper(const char *name, char *out, size_t outlen)
+{
+	/* build tree: build/hopeless-init, lab/lab.sh beside build/ */
+	static const char *const cands[] = {"%s/%s", "%s/../lab/%s", "%s/../lib/hopeless/%s"};
+	return find_beside(cands, sizeof(cands) / sizeof(cands[0]), name, 0, out, outlen);
+}
+
 int cli_find_data(const char *name, char *out, size_t outlen)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return -ENOENT;
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	if (!slash)
-		return -ENOENT;
-	*slash = '\0';
 	/* build/hopeless -> <srcdir>/templates; sbin/hopeless -> share/hopeless/templates */
-	const char *cands[] = {"%s/../%s", "%s/../share/hopeless/%s"};
-	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
-		snprintf(out, outlen, cands[i], self, name);
-		if (is_dir(out))
-			return 0;
-	}
-	return -ENOENT;
+	static const char *const cands[] = {"%s/../%s", "%s/../share/hopeless/%s"};
+	return find_beside(cands, sizeof(cands) / sizeof(cands[0]), name, 1, out, outlen);
 }
 
 int cli_wants_help(int argc, char **argv)

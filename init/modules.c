@@ -1,5 +1,6 @@
 /* Kernel module loading for hopeless-init: see modules.h. */
 #include "modules.h"
+#include "validate.h"
 #include "log.h"
 #include <dirent.h>
 #include <errno.h>
@@ -29,14 +30,7 @@ static int perr(char *err, size_t errlen, int code, unsigned line, const char *f
 
 static int valid_name(const char *s)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n >= MODULES_NAME_LEN)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-			return 0;
-	return 1;
+	return validate_module_name(s, MODULES_NAME_LEN - 1) == 0;
 }
 
 /* "/lib/modules/<...>.ko": printable, no "//", no "." or ".." components. */

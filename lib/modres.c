@@ -1,6 +1,7 @@
 /* Module resolution with libkmod against a root tree's own module directory
  * and modprobe.d. See modres.h for the load-list format. */
 #include "modres.h"
+#include "validate.h"
 #include <errno.h>
 #include <libkmod.h>
 #include <limits.h>
@@ -60,14 +61,7 @@ static void quiet_log(void *data, int priority, const char *file, int line,
 /* Module names as the caller writes them: letters, digits, '_' and '-'. */
 static int valid_name(const char *s)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n > MODRES_MAX_NAME)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-			return 0;
-	return 1;
+	return validate_module_name(s, MODRES_MAX_NAME) == 0;
 }
 
 static int valid_kver(const char *s)

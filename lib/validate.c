@@ -150,3 +150,14 @@ int validate_export_path(const char *s, const char **why)
 		return fail(why, "export path contains '.' or '..' components");
 	return 0;
 }
+
+int validate_module_name(const char *s, size_t maxlen)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > maxlen)
+		return -EINVAL;
+	for (; *s; s++)
+		if (!is_alnum(*s) && *s != '_' && *s != '-')
+			return -EINVAL;
+	return 0;
+}

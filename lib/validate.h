@@ -21,4 +21,6 @@ int validate_mac(const char *s, uint8_t out[6], const char **why);
 /* An absolute export path on the server: "/" then names separated by '/',
  * no "..", no ',' (mount options), no spaces, at most 255 characters. */
 int validate_export_path(const char *s, const char **why);
+/* Kernel module names: letters, digits, '_' and '-', 1 to maxlen characters. */
+int validate_module_name(const char *s, size_t maxlen);
 #endif
