@@ -19,15 +19,15 @@ _hopeless() {
 	overlay) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rm" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--from-template --help" -- "$cur")) ;;
 	node) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show set rm reset inspect" -- "$cur")) ||
-		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --template --json --purge --no-backup --help" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --template --json --purge --no-backup --ssh-rsa --help" -- "$cur")) ;;
 	initramfs) [ -z "$sub" ] && COMPREPLY=($(compgen -W "build" -- "$cur")) ||
-		COMPREPLY=($(compgen -W "--root --rescue-shell --help" -- "$cur")) ;;
-	init) COMPREPLY=($(compgen -W "--server --netmask --interface --append --nfs-server --image-size --help" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--root --rescue-shell --nic --modules --help" -- "$cur")) ;;
+	init) COMPREPLY=($(compgen -W "--server --netmask --interface --append --nfs-server --image-size --domain --help" -- "$cur")) ;;
 	shell) COMPREPLY=($(compgen -W "--root --help" -- "$cur")) ;;
 	users) COMPREPLY=($(compgen -W "sync --from --help" -- "$cur")) ;;
 	status) COMPREPLY=($(compgen -W "--watch --log --json --help" -- "$cur")) ;;
 	serve) COMPREPLY=($(compgen -W "--events-only --foreground --listen --help" -- "$cur")) ;;
-	lab) COMPREPLY=($(compgen -W "--boot --state --boots --workdir --keep --timeout --help" -- "$cur")) ;;
+	lab) COMPREPLY=($(compgen -W "--boot --state --boots --workdir --keep --timeout --kernel --nic --nics --nodes --append --rescue-shell --help" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
 	esac
 }
