@@ -274,6 +274,11 @@ TEST(tree_conf_roundtrip_and_errors)
 	CHECK(tree_conf_parse("bogus = 1\n", &c, err, sizeof(err)) < 0);
 	CHECK_CONTAINS(err, "unknown setting 'bogus'");
 	CHECK(tree_conf_parse("nfs_server = knfsd\n", &c, err, sizeof(err)) < 0);
+	CHECK(tree_conf_parse("image_mmp = maybe\n", &c, err, sizeof(err)) < 0);
+	CHECK_INT(tree_conf_parse("image_mmp = yes\n", &c, err, sizeof(err)), 0);
+	CHECK_STR(c.image_mmp, "yes");
+	CHECK_INT(tree_conf_parse("", &c, err, sizeof(err)), 0);
+	CHECK_STR(c.image_mmp, "no");
 }
 
 TEST(tree_node_roundtrip)
