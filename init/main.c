@@ -381,9 +381,14 @@ int main(void)
 				 b.cfg.timeout, strerror(-r));
 			on_failure(&b.cfg, why);
 		}
-		log_info("attempt %d failed (%s); retrying in %.0f s", attempt, strerror(-r), delay);
+		/* +-20% jitter: a rack of nodes that lost the same server must not
+		 * come back at it in lockstep. */
+		struct timespec now_ts;
+		clock_gettime(CLOCK_MONOTONIC, &now_ts);
+		double wait = delay * (0.8 + 0.4 * (double)(now_ts.tv_nsec % 1000) / 1000.0);
+		log_info("attempt %d failed (%s); retrying in %.1f s", attempt, strerror(-r), wait);
 		event_emit("retry", "attempt %d failed: %s", attempt, strerror(-r));
-		struct timespec ts = {.tv_sec = (time_t)delay};
+		struct timespec ts = {.tv_sec = (time_t)wait, .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9)};
 		nanosleep(&ts, NULL);
 		/* Capped at 8 s: a server that comes back is found within
 		 * seconds, and a few extra attempts cost nothing. */
