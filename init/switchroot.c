@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Delete everything below dirfd that lives on device dev (never crossing
@@ -53,14 +54,34 @@ static void move_into_newroot(const char *what)
 		log_error("switchroot: moving %s into the new root: %s", what, strerror(errno));
 }
 
+/* Is init executable inside the new root? Checked in a child chrooted
+ * there, because init is often an absolute symlink (Debian: /sbin/init ->
+ * /lib/systemd/systemd) that must resolve in the new root, not in the
+ * initramfs. Checked before anything is moved: a missing init must leave
+ * the initramfs intact for the onfail action. */
+static int init_in_newroot(const char *init)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (chroot(NEWROOT) != 0 || chdir("/") != 0)
+			_exit(EIO);
+		_exit(access(init, X_OK) == 0 ? 0 : errno);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
+}
+
 int switch_root(const char *init, double t_start)
 {
-	char path[256];
-	snprintf(path, sizeof(path), NEWROOT "%s", init);
-	if (access(path, X_OK) != 0) {
-		int e = errno;
-		log_error("switchroot: %s in the new root: %s", init, strerror(e));
-		return -e;
+	int r = init_in_newroot(init);
+	if (r < 0) {
+		log_error("switchroot: %s in the new root: %s", init, strerror(-r));
+		return r;
 	}
 	static const char *const moved[] = {"/dev", "/proc", "/sys", "/run"};
 	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++)

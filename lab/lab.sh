@@ -13,7 +13,18 @@
 #                     [--nfs-delay S] [--dhcp-delay S] [--servers normal|unreachable-first]
 #                     [--append ARGS] [--rescue-shell] [--expect-fail] [--hold S]
 #                     [--mmp] [--twin] [--nodes 1|2] [--probe-security]
-#                     [--workdir DIR] [--keep] [--timeout SECONDS]
+#                     [--root busybox|debian] [--workdir DIR] [--keep] [--timeout SECONDS]
+#   --root debian      instead of the busybox sample root: a Debian bookworm root
+#                      (mmdebstrap minbase + systemd-sysv, openssh-server, dbus,
+#                      libpam-systemd, ifupdown, linux-image-cloud-amd64; its own
+#                      kernel), built once and cached as
+#                      cache/roots/bookworm-systemd.tar.zst (HOPELESS_ROOT_CACHE:
+#                      another directory; HOPELESS_DEBIAN_MIRROR: another mirror),
+#                      overlay compute from the netroot template, systemd as init;
+#                      a lab-only service reports (LAB: ...) once the system is up
+#                      and powers off with systemctl poweroff; with --hold S the
+#                      lab logs in over ssh (root, the lab's key, the node's
+#                      host key from its host overlay) while the node holds
 #   --boot direct      qemu -kernel/-initrd/-append with the node's command line
 #                      (from its iPXE script, without BOOTIF): no PXE, no firmware
 #   --nics 2           a first NIC on a dead network (no ROM), the node's NIC second
@@ -43,7 +54,7 @@ HOPELESS=${HOPELESS:-hopeless}
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BOOT=ipxe STATE=image BOOTS=1 KEEP=0 WORK="" TIMEOUT=300
 KERNEL=cloud NIC=virtio NICS=1 NFS_DELAY=0 DHCP_DELAY=0 SERVERS=normal APPEND=""
-RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0
+RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0 ROOT=busybox
 
 num() { case "$2" in ''|*[!0-9]*) echo "hopeless: lab: $1 $2: want a number of seconds" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
@@ -68,7 +79,8 @@ while [ $# -gt 0 ]; do
 	--twin) TWIN=1; shift ;;
 	--nodes) NODES=$2; shift 2 ;;
 	--probe-security) PROBE=1; shift ;;
-	-h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--root) ROOT=$2; shift 2 ;;
+	-h|--help) sed -n '2,50p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
@@ -82,6 +94,10 @@ case "$NICS" in 1|2) ;; *) echo "hopeless: lab: --nics $NICS: want 1 or 2" >&2; 
 case "$SERVERS" in normal|unreachable-first) ;;
 	*) echo "hopeless: lab: --servers $SERVERS: want normal or unreachable-first" >&2; exit 2 ;; esac
 case "$NODES" in 1|2) ;; *) echo "hopeless: lab: --nodes $NODES: want 1 or 2" >&2; exit 2 ;; esac
+case "$ROOT" in busybox|debian) ;; *) echo "hopeless: lab: --root $ROOT: want busybox or debian" >&2; exit 2 ;; esac
+if [ "$ROOT" = debian ] && [ "$PROBE" = 1 ]; then
+	echo "hopeless: lab: --probe-security needs the busybox root (its init runs the probes)" >&2; exit 2
+fi
 if [ "$NODES" = 2 ] && { [ "$TWIN" = 1 ] || [ "$PROBE" = 1 ] || [ "$BOOT" = direct ] || [ "$EXPECT_FAIL" = 1 ]; }; then
 	echo "hopeless: lab: --nodes 2 goes with neither --twin, --probe-security, --boot direct nor --expect-fail" >&2; exit 2
 fi
@@ -99,7 +115,7 @@ KERNEL_CACHE=${HOPELESS_KERNEL_CACHE:-$SRC_DIR/cache/kernels/$KERNEL/root}
 for tool in qemu-system-x86_64 dnsmasq ganesha.nfsd busybox ip; do
 	command -v "$tool" >/dev/null || { echo "hopeless: lab: $tool missing (run: make deps)" >&2; exit 1; }
 done
-[ -d "$KERNEL_CACHE/boot" ] || { echo "hopeless: lab: no kernel in $KERNEL_CACHE (run: make deps)" >&2; exit 1; }
+[ "$ROOT" = debian ] || [ -d "$KERNEL_CACHE/boot" ] || { echo "hopeless: lab: no kernel in $KERNEL_CACHE (run: make deps)" >&2; exit 1; }
 
 # Every run has its own names and subnet, so runs (and a killed run's
 # leftovers) never collide. Interface names are at most 15 characters.
@@ -144,6 +160,7 @@ trap cleanup EXIT
 trap 'echo "lab: interrupted"; exit 130' INT TERM
 
 # ---- the sample cluster, made with hopeless itself ----
+if [ "$ROOT" = busybox ]; then
 say "building a sample root (busybox + $(ls "$KERNEL_CACHE/lib/modules"), $KERNEL kernel)"
 SRC=$WORK/src-root
 mkdir -p "$SRC"/{bin,sbin,etc,proc,sys,dev,run,tmp,var,root,boot,lib/modules,etc/hopeless-lab}
@@ -215,12 +232,128 @@ fi
 poweroff -f
 INIT
 chmod 755 "$SRC/sbin/init"
+fi
+
+# --root debian: a Debian bookworm root with systemd, built once per machine
+# with hopeless root add --debootstrap and kept as a tarball.
+ROOT_CACHE=${HOPELESS_ROOT_CACHE:-$SRC_DIR/cache/roots}
+DEBIAN_TAR=$ROOT_CACHE/bookworm-systemd.tar.zst
+DEBIAN_PKGS=systemd-sysv,openssh-server,dbus,libpam-systemd,ifupdown,linux-image-cloud-amd64
+debian_root() {
+	if [ -s "$DEBIAN_TAR" ]; then
+		local t0
+		t0=$(date +%s.%N)
+		"$HOPELESS" -C "$TREE" root add lab-root --tar "$DEBIAN_TAR" >/dev/null
+		say "Debian root imported from $DEBIAN_TAR in $(since "$t0") s"
+		return
+	fi
+	say "building the Debian bookworm root once (mmdebstrap; cached in $DEBIAN_TAR)"
+	local t0 args
+	t0=$(date +%s.%N)
+	args=(root add lab-root --debootstrap bookworm --variant minbase --include "$DEBIAN_PKGS")
+	[ -n "${HOPELESS_DEBIAN_MIRROR:-}" ] && args+=(--mirror "$HOPELESS_DEBIAN_MIRROR")
+	"$HOPELESS" -C "$TREE" "${args[@]}" > "$WORK/root-build.log" 2>&1 ||
+		{ tail -n 20 "$WORK/root-build.log" >&2; echo "hopeless: lab: building the Debian root failed (see $WORK/root-build.log)" >&2; exit 1; }
+	say "Debian root built in $(since "$t0") s ($(du -sh "$TREE/roots/lab-root" | cut -f1))"
+	mkdir -p "$ROOT_CACHE"
+	tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$TREE/roots/lab-root" \
+		-I 'zstd -q -T0 -3' -cf "$DEBIAN_TAR.tmp.$$" . && mv -f "$DEBIAN_TAR.tmp.$$" "$DEBIAN_TAR"
+	say "Debian root cached ($(du -h "$DEBIAN_TAR" | cut -f1))"
+}
+
+# The lab-only report service of the Debian root (in the overlay, not in the
+# shipped netroot template): once systemd has finished starting, it reports
+# on the serial console what the node sees, writes a file in /var, prints the
+# marker and powers the node off cleanly.
+debian_report_service() {
+	local o=$TREE/roots/compute
+	mkdir -p "$o/usr/local/sbin" "$o/etc/systemd/system/multi-user.target.wants"
+	cat > "$o/etc/systemd/system/hopeless-lab-report.service" <<'UNIT'
+[Unit]
+Description=hopeless lab: report the node's state on ttyS0, then power off
+After=ssh.service getty.target
+
+[Service]
+# simple, not oneshot: its start job is done at once, so the script can wait
+# for the end of the boot (is-system-running --wait) without a deadlock.
+Type=simple
+ExecStart=/usr/local/sbin/hopeless-lab-report
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+	ln -sf ../hopeless-lab-report.service "$o/etc/systemd/system/multi-user.target.wants/hopeless-lab-report.service"
+	cat > "$o/usr/local/sbin/hopeless-lab-report" <<'REPORT'
+#!/bin/sh
+# Each line opens /dev/ttyS0 anew: the serial getty's vhangup() on ttyS0
+# turns descriptors opened before it into dead ends (EIO).
+echo() {
+	for _ in 1 2 3 4 5; do
+		printf '%s\n' "$*" 2>/dev/null > /dev/ttyS0 && return 0
+		sleep 0.2
+	done
+}
+exec 2>/dev/null
+echo "LAB: root init running on $(hostname)"
+echo "LAB: pid1 $(cat /proc/1/comm)"
+state=$(systemctl is-system-running --wait)
+echo "LAB: system state $state"
+failed=$(systemctl --failed --plain --no-legend | awk '{ print $1 }' | tr '\n' ' ' | sed 's/ $//')
+echo "LAB: failed units ${failed:-none}"
+for u in $failed; do
+	journalctl -b -u "$u" --no-pager -n 8 -o cat | while IFS= read -r l; do echo "LAB: failed-log $u: $l"; done
+done
+echo "LAB: startup $(systemd-analyze time 2>/dev/null | head -n 1)"
+echo "LAB: sshd $(systemctl is-active ssh)"
+echo "LAB: sshd listening $(ss -ltnH 2>/dev/null | grep -c ':22 ' || true)"
+echo "LAB: hostname $(hostname)"
+echo "LAB: etc-hostname $(cat /etc/hostname 2>/dev/null)"
+echo "LAB: sshkey $(cut -d' ' -f2 /etc/ssh/ssh_host_ed25519_key.pub)"
+for f in all overlay-root root-only class; do echo "LAB: layer $f = $(cat /etc/hopeless-lab/$f)"; done
+echo "LAB: persisted = $(cat /var/lab/persist 2>/dev/null || printf none)"
+mkdir -p /var/lab
+printf 'written-at-%s\n' "$(cut -d' ' -f1 /proc/uptime)" > /var/lab/persist
+echo "LAB: wrote $(cat /var/lab/persist)"
+echo "LAB: mounts $(grep -c hopeless /proc/mounts) under /run/hopeless"
+echo "LAB: owner /usr/bin/mount $(stat -c '%u:%g %A' /usr/bin/mount)"
+sync
+echo "HOPELESS-LAB-MARKER up"
+hold=$(cat /etc/hopeless-lab/hold 2>/dev/null || echo 0)
+if [ "$hold" -gt 0 ]; then
+	echo "LAB: holding for $hold s"
+	sleep "$hold"
+	echo "LAB: hold over"
+fi
+systemctl --no-block poweroff
+REPORT
+	chmod 755 "$o/usr/local/sbin/hopeless-lab-report"
+}
 
 say "creating the tree $TREE"
+IMAGE_SIZE=64M INIT_APPEND="console=ttyS0 loglevel=4 panic=-1"
+if [ "$ROOT" = debian ]; then
+	IMAGE_SIZE=256M
+	# Only failed units on the console: the boot log stays readable.
+	INIT_APPEND="$INIT_APPEND systemd.show_status=error"
+fi
 "$HOPELESS" -C "$TREE" init --server "$SERVER" --netmask 255.255.255.0 --interface "$BR" \
-	--append "console=ttyS0 loglevel=4 panic=-1" --image-size 64M >/dev/null
-"$HOPELESS" -C "$TREE" root add lab-root --from "$SRC" >/dev/null
-"$HOPELESS" -C "$TREE" overlay add compute >/dev/null
+	--append "$INIT_APPEND" --image-size "$IMAGE_SIZE" >/dev/null
+if [ "$ROOT" = busybox ]; then
+	"$HOPELESS" -C "$TREE" root add lab-root --from "$SRC" >/dev/null
+	"$HOPELESS" -C "$TREE" overlay add compute >/dev/null
+else
+	debian_root
+	KERNEL="root's own ($(ls "$TREE/roots/lab-root/lib/modules" | head -n 1))"
+	mkdir -p "$TREE/roots/lab-root/etc/hopeless-lab"
+	for f in all overlay-root root-only class; do echo "root" > "$TREE/roots/lab-root/etc/hopeless-lab/$f"; done
+	echo "$HOLD" > "$TREE/roots/lab-root/etc/hopeless-lab/hold"
+	"$HOPELESS" -C "$TREE" overlay add compute --from-template netroot >/dev/null
+	debian_report_service
+	# The lab's ssh key, for the login while the node holds (--hold S).
+	ssh-keygen -q -t ed25519 -N '' -C hopeless-lab -f "$WORK/lab_ssh_key"
+	install -d -m 700 "$TREE/roots/compute/root/.ssh"
+	install -m 600 "$WORK/lab_ssh_key.pub" "$TREE/roots/compute/root/.ssh/authorized_keys"
+fi
 mkdir -p "$TREE/roots/compute/etc/hopeless-lab"
 echo overlay > "$TREE/roots/compute/etc/hopeless-lab/all"
 echo overlay > "$TREE/roots/compute/etc/hopeless-lab/overlay-root"
@@ -333,7 +466,8 @@ start_ganesha() {
 		mkdir -p /run/ganesha
 		exec ganesha.nfsd -f "$3" -L "$4" -p "$5" -N NIV_EVENT' sh \
 		"$WORK/ganesha-lib" "$WORK/ganesha-run" "$TREE/etc/ganesha.conf" "$WORK/ganesha.log" "$WORK/ganesha.pid"
-	for _ in $(seq 1 50); do
+	# Up to 30 s: ganesha starts in about a second, slower on a loaded machine.
+	for _ in $(seq 1 150); do
 		ip netns exec "$NS" ss -ltn 2>/dev/null | grep -q ":2049 " && break
 		sleep 0.2
 	done
@@ -385,6 +519,22 @@ boot_twin() {
 	TWIN_PID=$QPID
 }
 
+# --root debian with --hold S: while the node holds, log in over ssh from the
+# namespace with the lab's key, trusting only the host key from the node's
+# host overlay (clients/<ip>/etc/ssh): proves sshd serves the node's own key.
+ssh_probe() { # $1: boot number
+	local kh=$WORK/known_hosts out
+	echo "$NODE_IP $(cut -d' ' -f1,2 "$TREE/clients/$NODE_IP/etc/ssh/ssh_host_ed25519_key.pub")" > "$kh"
+	if out=$(ip netns exec "$NS" ssh -n -i "$WORK/lab_ssh_key" -o UserKnownHostsFile="$kh" \
+		-o StrictHostKeyChecking=yes -o HostKeyAlgorithms=ssh-ed25519 -o BatchMode=yes \
+		-o ConnectTimeout=15 -o LogLevel=ERROR "root@$NODE_IP" \
+		'echo "$(hostname) $(systemctl is-system-running)"' 2>&1); then
+		say "boot $1: ssh root@$NODE_IP: ok: $(echo "$out" | tr '\n' ' ')"
+	else
+		say "boot $1: ssh root@$NODE_IP: FAILED: $(echo "$out" | tr '\n' ' ')"
+	fi
+}
+
 boot_node() { # $1: boot number
 	local n=$1 log=$WORK/console-$1.log start
 	: > "$log"
@@ -418,6 +568,9 @@ boot_node() { # $1: boot number
 				seen="$seen|$phase|"
 				say "boot $n: $(grep -m1 -- "$phase" "$log" | tr -d '\r' | sed 's/^\[ *[0-9.]*\] //')"
 				[ "$phase" = HOPELESS-LAB-MARKER ] && up=$(since "$start")
+				if [ "$phase" = HOPELESS-LAB-MARKER ] && [ "$ROOT" = debian ] && [ "$HOLD" -gt 0 ]; then
+					ssh_probe "$n"
+				fi
 			fi
 		done
 		[ "$PROBE" = 1 ] && stop_stray
@@ -440,6 +593,14 @@ boot_node() { # $1: boot number
 				break
 			fi ;;
 		esac
+		if [ "$ROOT" = debian ] && [ -n "$up" ] &&
+			awk -v a="$(since "$start")" -v b="$up" -v l=$((HOLD + 120)) 'BEGIN { exit !(a - b > l) }'; then
+			say "boot $n: no power-off $((HOLD + 120)) s after the marker (shutdown hangs); stopping qemu"
+			tail -n 15 "$log" | tr -d '\r' | sed 's/^/lab:   console: /'
+			kill "$qpid" 2>/dev/null || true
+			killed=1
+			break
+		fi
 		if [ "$(date +%s)" -gt "$deadline" ]; then
 			say "boot $n: no marker after $TIMEOUT s; stopping qemu"
 			kill "$qpid" 2>/dev/null || true
@@ -451,6 +612,10 @@ boot_node() { # $1: boot number
 	wait "$qpid" 2>/dev/null || true
 	local took
 	took=$(since "$start")
+	if [ "$ROOT" = debian ] && [ -n "$up" ] && [ "$killed" = 0 ]; then
+		say "boot $n: powered off $(awk -v a="$took" -v b="$up" -v h="$HOLD" 'BEGIN {
+			printf "%.1f", a - b; if (h > 0) printf " (%.1f + the %d s hold)", a - b - h, h }') s after the marker"
+	fi
 	if [ "$twin" = 1 ]; then
 		# The node went down first: give the twin the rest of the time.
 		while kill -0 "$TWIN_PID" 2>/dev/null && [ "$(date +%s)" -le "$deadline" ]; do sleep 0.5; done

@@ -289,7 +289,10 @@ int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, s
 			  "# state export writable by its own node only.\n"
 			  "NFS_CORE_PARAM {\n\tProtocols = %s;\n\tNFS_Port = 2049;\n%s\tBind_addr = %s;\n"
 			  "\tEnable_NLM = false;\n\tEnable_RQUOTA = false;\n}\n"
-			  "NFSV4 {\n\tGraceless = true;\n}\n",
+			  "NFSV4 {\n\tGraceless = true;\n"
+			  "\t# Owners as numbers: a node has no idmapd, and names\n"
+			  "\t# (root@domain) it cannot map make every file uid 4294967294.\n"
+			  "\tOnly_Numeric_Owners = true;\n}\n",
 			  GENERATED, v3 ? "3, 4" : "4", v3 ? "\tMNT_Port = 20048;\n" : "", t->conf.server);
 	char path[PATH_MAX + 32], pseudo[64];
 	snprintf(path, sizeof(path), "%s/roots", t->dir);

@@ -233,6 +233,7 @@ TEST(gen_exports_per_node_access)
 	CHECK_CONTAINS(s, "Pseudo = \"/state/10.5.0.11\";\n\tAccess_Type = None;\n\tCLIENT {\n\t\tClients = 10.5.0.11;\n\t\tAccess_Type = RW;");
 	CHECK_CONTAINS(s, "Pseudo = \"/clients/10.5.0.12\";\n\tAccess_Type = None;\n\tCLIENT {\n\t\tClients = 10.5.0.12;\n\t\tAccess_Type = RO;");
 	CHECK_CONTAINS(s, "Bind_addr = 10.5.0.1;");
+	CHECK_CONTAINS(s, "\tOnly_Numeric_Owners = true;\n");
 	sb_reset(&sb);
 	CHECK_INT(gen_exports(&t, n, 2, &sb), 0);
 	s = sb_str(&sb);
