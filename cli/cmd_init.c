@@ -46,7 +46,7 @@ int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
 		{"server", required_argument, NULL, 's'}, {"netmask", required_argument, NULL, 'm'},
 		{"interface", required_argument, NULL, 'i'}, {"append", required_argument, NULL, 'a'},
 		{"nfs-server", required_argument, NULL, 'n'}, {"image-size", required_argument, NULL, 'z'},
-		{"domain", required_argument, NULL, 'd'},
+		{"domain", required_argument, NULL, 'd'}, {"image-mmp", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'}, {0}};
 	struct tree_conf c;
 	tree_conf_defaults(&c);
@@ -63,10 +63,12 @@ int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
 		case 'n': key = "nfs_server"; break;
 		case 'z': key = "image_size"; break;
 		case 'd': key = "domain"; break;
+		case 'p': key = "image_mmp"; break;
 		case 'h':
 			printf("usage: hopeless [-C DIR] init [--server IP] [--netmask MASK] [--interface IF]\n"
 			       "                 [--append KERNEL-ARGS] [--nfs-server ganesha|kernel] [--image-size SIZE]\n"
-			       "                 [--domain DOMAIN]\n");
+			       "                 [--domain DOMAIN] [--image-mmp yes|no]\n"
+			       "Each option sets the hopeless.conf key of the same name (see hopeless.conf(5)).\n");
 			sb_free(&kv);
 			return 0;
 		default:

@@ -22,7 +22,7 @@ _hopeless() {
 		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --template --json --purge --no-backup --ssh-rsa --help" -- "$cur")) ;;
 	initramfs) [ -z "$sub" ] && COMPREPLY=($(compgen -W "build" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--root --rescue-shell --nic --modules --help" -- "$cur")) ;;
-	init) COMPREPLY=($(compgen -W "--server --netmask --interface --append --nfs-server --image-size --domain --help" -- "$cur")) ;;
+	init) COMPREPLY=($(compgen -W "--server --netmask --interface --append --nfs-server --image-size --domain --image-mmp --help" -- "$cur")) ;;
 	shell) COMPREPLY=($(compgen -W "--root --help" -- "$cur")) ;;
 	users) COMPREPLY=($(compgen -W "sync --from --help" -- "$cur")) ;;
 	status) COMPREPLY=($(compgen -W "--watch --log --json --help" -- "$cur")) ;;
