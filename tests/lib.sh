@@ -18,6 +18,20 @@ tree_digest() {
 	(cd "$1" && find . -path ./.lock -prune -o -printf '%p %m %s %l\n' | LC_ALL=C sort &&
 	 find . -type f ! -name .lock -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum) | sha256sum
 }
+# check_rejects DESCRIPTION ARGS...: `hopeless -C $T ARGS` must fail with
+# exactly one line starting "hopeless:", and leave the tree $T byte-identical.
+check_rejects() {
+	local d=$1; shift
+	local before out rc
+	before=$(tree_digest "$T")
+	out=$("$HOPELESS" -C "$T" "$@" 2>&1 >/dev/null); rc=$?
+	if [ "$rc" != 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ "$out" == hopeless:* ]] &&
+	   [ "$(tree_digest "$T")" = "$before" ]; then
+		ok "rejects $d: $out"
+	else
+		fail "rejects $d (rc=$rc, output: $out)"
+	fi
+}
 done_testing() {
 	echo "# $TESTS_PASSED passed, $TESTS_FAILED failed ($(basename "$0"))"
 	{ echo "RESULT $TESTS_PASSED $TESTS_FAILED" >&3; } 2>/dev/null || true

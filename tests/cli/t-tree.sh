@@ -39,47 +39,36 @@ check "per-node iPXE script" test -f "$T/tftp/ipxe/52-54-00-00-09-11.ipxe"
 check "state export writable by its node only" grep -q "$T/state/10.9.0.11 10.9.0.11(rw" "$T/etc/exports"
 check "no world-writable file in the tree" test -z "$(find "$T" -perm -o+w ! -type l)"
 check "node list shows both" test "$(H node list | grep -c '^n[12] ')" = 2
-before=$(H config >/dev/null; tree_digest "$T")
+H config >/dev/null
 
 # Each line: a description and the arguments of a command that must fail.
-bad() {
-	local d=$1; shift
-	local out rc
-	out=$(H "$@" 2>&1 >/dev/null); rc=$?
-	if [ "$rc" != 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ "$out" == hopeless:* ]] &&
-	   [ "$(tree_digest "$T")" = "$before" ]; then
-		ok "rejects $d: $out"
-	else
-		fail "rejects $d (rc=$rc, output: $out)"
-	fi
-}
-bad "malformed IP" node add n3 --ip 10.9.0.256 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
-bad "IP with leading zero" node add n3 --ip 10.9.0.013 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
-bad "malformed MAC" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09 --root deb12 --overlay compute
-bad "multicast MAC" node add n3 --ip 10.9.0.13 --mac 01:54:00:00:09:13 --root deb12 --overlay compute
-bad "host name with /" node add a/b --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
-bad "host name with .." node add .. --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
-bad "host name with a space" node add "a b" --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
-bad "host name with a control character" node add "$(printf 'a\tb')" --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
-bad "duplicate host name" node add n1 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
-bad "duplicate IP" node add n3 --ip 10.9.0.11 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
-bad "duplicate MAC" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:11 --root deb12 --overlay compute
-bad "duplicate MAC in another spelling" node add n3 --ip 10.9.0.13 --mac 52-54-00-00-09-1A --root deb12 --overlay compute
-bad "unknown root" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root nope --overlay compute
-bad "unknown overlay" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay nope
-bad "an overlay given as root" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root compute --overlay compute
-bad "root name with .." node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root ../deb12 --overlay compute
-bad "bad state mode" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute --state disk
-bad "missing --mac" node add n3 --ip 10.9.0.13 --root deb12 --overlay compute
-bad "overlay name with /" overlay add a/b
-bad "overlay name .." overlay add ..
-bad "duplicate overlay" overlay add compute
-bad "root name with /" root add x/y --from "$R"
-bad "root from a missing dir" root add r2 --from "$SCRATCH/nope"
-bad "duplicate root" root add deb12 --from "$R"
-bad "initramfs for an unknown root" initramfs build --root nope
-bad "initramfs for a root without kernel" initramfs build --root deb12
-bad "unknown subcommand" node frobnicate
+check_rejects "malformed IP" node add n3 --ip 10.9.0.256 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+check_rejects "IP with leading zero" node add n3 --ip 10.9.0.013 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+check_rejects "malformed MAC" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09 --root deb12 --overlay compute
+check_rejects "multicast MAC" node add n3 --ip 10.9.0.13 --mac 01:54:00:00:09:13 --root deb12 --overlay compute
+check_rejects "host name with /" node add a/b --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+check_rejects "host name with .." node add .. --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+check_rejects "host name with a space" node add "a b" --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+check_rejects "host name with a control character" node add "$(printf 'a\tb')" --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+check_rejects "duplicate host name" node add n1 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+check_rejects "duplicate IP" node add n3 --ip 10.9.0.11 --mac 52:54:00:00:09:13 --root deb12 --overlay compute
+check_rejects "duplicate MAC" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:11 --root deb12 --overlay compute
+check_rejects "duplicate MAC in another spelling" node add n3 --ip 10.9.0.13 --mac 52-54-00-00-09-1A --root deb12 --overlay compute
+check_rejects "unknown root" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root nope --overlay compute
+check_rejects "unknown overlay" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay nope
+check_rejects "an overlay given as root" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root compute --overlay compute
+check_rejects "root name with .." node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root ../deb12 --overlay compute
+check_rejects "bad state mode" node add n3 --ip 10.9.0.13 --mac 52:54:00:00:09:13 --root deb12 --overlay compute --state disk
+check_rejects "missing --mac" node add n3 --ip 10.9.0.13 --root deb12 --overlay compute
+check_rejects "overlay name with /" overlay add a/b
+check_rejects "overlay name .." overlay add ..
+check_rejects "duplicate overlay" overlay add compute
+check_rejects "root name with /" root add x/y --from "$R"
+check_rejects "root from a missing dir" root add r2 --from "$SCRATCH/nope"
+check_rejects "duplicate root" root add deb12 --from "$R"
+check_rejects "initramfs for an unknown root" initramfs build --root nope
+check_rejects "initramfs for a root without kernel" initramfs build --root deb12
+check_rejects "unknown subcommand" node frobnicate
 
 out=$("$HOPELESS" -C "$SCRATCH/not-a-tree" node list 2>&1); rc=$?
 check "a directory that is not a tree is refused ($out)" test "$rc" != 0 -a -n "$(echo "$out" | grep 'not a hopeless tree\|No such file')"

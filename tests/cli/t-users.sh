@@ -37,25 +37,17 @@ check "no temporary files left" test -z "$(ls "$O" | grep tmp)"
 before=$(tree_digest "$T")
 H users sync ov --from "$E" >/dev/null
 check "a second sync changes nothing" test "$(tree_digest "$T")" = "$before"
-bad() {
-	local d=$1; shift
-	local before out rc
-	before=$(tree_digest "$T")
-	out=$(H "$@" 2>&1 >/dev/null); rc=$?
-	if [ "$rc" != 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ "$out" == hopeless:* ]] &&
-	   [ "$(tree_digest "$T")" = "$before" ]; then ok "rejects $d: $out"; else fail "rejects $d (rc=$rc: $out)"; fi
-}
 cp -r "$E" "$SCRATCH/bad1"; printf 'carol:x:1002\n' >> "$SCRATCH/bad1/passwd"
-bad "a malformed passwd line" users sync ov --from "$SCRATCH/bad1"
+check_rejects "a malformed passwd line" users sync ov --from "$SCRATCH/bad1"
 check "the message names the line" sh -c "'$HOPELESS' -C '$T' users sync ov --from '$SCRATCH/bad1' 2>&1 | grep -q 'passwd line 5: wrong number of fields'"
 cp -r "$E" "$SCRATCH/bad2"; printf 'sshd:x:1005:1005::/:/bin/sh\n' >> "$SCRATCH/bad2/passwd"
-bad "a head user named like a system account" users sync ov --from "$SCRATCH/bad2"
-bad "unknown overlay" users sync nope --from "$E"
-bad "a root as overlay" users sync r --from "$E"
-bad "missing --from dir" users sync ov --from "$SCRATCH/nope"
-bad "unknown --root" users sync ov --root nope --from "$E"
+check_rejects "a head user named like a system account" users sync ov --from "$SCRATCH/bad2"
+check_rejects "unknown overlay" users sync nope --from "$E"
+check_rejects "a root as overlay" users sync r --from "$E"
+check_rejects "missing --from dir" users sync ov --from "$SCRATCH/nope"
+check_rejects "unknown --root" users sync ov --root nope --from "$E"
 H overlay add lonely >/dev/null
-bad "overlay without nodes and no --root" users sync lonely --from "$E"
+check_rejects "overlay without nodes and no --root" users sync lonely --from "$E"
 check "overlay without nodes with --root" H users sync lonely --root r --from "$E"
 check "users --help" H users --help >/dev/null
 done_testing
