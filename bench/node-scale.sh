@@ -18,7 +18,7 @@ HOPELESS=${HOPELESS:-$TOP/build/hopeless}
 W=$(mktemp -d /tmp/hopeless-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 now() { date +%s.%N; }
-el() { echo "$(now) - $1" | bc; }
+el() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; }
 du_m() { du -sm "$@" | awk '{s += $1} END {print s}'; }
 declare -A T D
 
@@ -40,7 +40,7 @@ setup "$W/h2"
 t=$(now)
 "$HOPELESS" -C "$W/h2" node add "n[1-$N]" --ip 10.128.0.10+ --mac-file "$W/macs" --root deb12 --overlay compute --state image >/dev/null
 T[h_all]=$(el "$t"); D[h_images]=$(du_m "$W/h2/state")
-T[h_images]=$(echo "${T[h_all]} - ${T[h_keys]}" | bc)
+T[h_images]=$(awk -v a="${T[h_all]}" -v b="${T[h_keys]}" 'BEGIN { printf "%.1f", a - b }')
 t=$(now)
 "$HOPELESS" -C "$W/h2" config >/dev/null
 T[h_config]=$(el "$t"); D[h_config]=$(du_m "$W/h2/etc" "$W/h2/tftp")
@@ -86,7 +86,7 @@ done < "$W/macs"
 T[m_config]=$(el "$t"); D[m_config]=$(du_m "$M/etc" "$M/tftp")
 
 printf '%-28s %10s %10s %8s %12s %12s\n' phase "hopeless s" "by hand s" ratio "hopeless MB" "by hand MB"
-row() { printf '%-28s %10.1f %10.1f %8.2f %12s %12s\n' "$1" "${T[h_$2]}" "${T[m_$2]}" "$(echo "${T[h_$2]} / ${T[m_$2]}" | bc -l)" "${D[h_$2]}" "${D[m_$2]}"; }
+row() { printf '%-28s %10.1f %10.1f %8.2f %12s %12s\n' "$1" "${T[h_$2]}" "${T[m_$2]}" "$(awk -v a="${T[h_$2]}" -v b="${T[m_$2]}" 'BEGIN { printf "%.2f", a / b }')" "${D[h_$2]}" "${D[m_$2]}"; }
 row "host dirs + ssh keys" keys
 row "state images ($SIZE)" images
 row "service configs" config
