@@ -215,6 +215,7 @@ static int emit_all(struct tree *t, const struct tree_node *nodes, size_t n, str
 		{"etc/dnsmasq.conf", gen_dnsmasq, offsetof(struct config_run, dnsmasq_conf)},
 		{"etc/dnsmasq-hosts.conf", gen_dnsmasq_hosts, offsetof(struct config_run, dnsmasq_hosts)},
 		{"etc/dhcpd.conf", gen_dhcpd, 0},
+		{"etc/kea-dhcp4.conf", gen_kea, 0},
 		{"etc/ganesha.conf", gen_ganesha, offsetof(struct config_run, ganesha)},
 		{"etc/exports", gen_exports, 0},
 		{"etc/hosts", gen_hosts, 0},

@@ -190,6 +190,46 @@ int gen_dhcpd(const struct tree *t, const struct tree_node *nodes, size_t n, str
 	return r;
 }
 
+/* Kea DHCPv4 (the ISC's successor to dhcpd): registered nodes only, as
+ * reservations in a subnet without pools. Boot files by client class like the
+ * dnsmasq and dhcpd configs; a pxelinux node's reservation names pxelinux.0
+ * (a reservation's boot-file-name wins over the classes). */
+int gen_kea(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
+{
+	char net[16];
+	network_of(t, net);
+	int r = sb_printf(sb,
+			  "// kea-dhcp4.conf: %s\n"
+			  "{\n\"Dhcp4\": {\n"
+			  "  \"interfaces-config\": { \"interfaces\": [ \"%s\" ] },\n"
+			  "  \"valid-lifetime\": 43200,\n"
+			  "  \"authoritative\": true,\n"
+			  "  \"client-classes\": [\n"
+			  "    { \"name\": \"ipxe\", \"test\": \"option[user-class].exists and "
+			  "substring(option[user-class].hex,0,4) == 'iPXE'\", \"boot-file-name\": \"boot.ipxe\" },\n"
+			  "    { \"name\": \"efi64\", \"test\": \"not member('ipxe') and "
+			  "(option[client-system].hex == 0x0007 or option[client-system].hex == 0x0009)\", "
+			  "\"boot-file-name\": \"snponly.efi\" },\n"
+			  "    { \"name\": \"bios\", \"test\": \"not member('ipxe') and not member('efi64')\", "
+			  "\"boot-file-name\": \"undionly.kpxe\" }\n"
+			  "  ],\n"
+			  "  \"subnet4\": [ {\n"
+			  "    \"id\": 1,\n"
+			  "    \"subnet\": \"%s/%d\",\n"
+			  "    \"next-server\": \"%s\",\n"
+			  "    \"pools\": [ ],\n"
+			  "    \"reservations\": [",
+			  GENERATED, t->conf.interface, net, mask_prefix(t->conf.netmask), t->conf.server);
+	for (size_t i = 0; i < n; i++) {
+		const struct tree_node *x = &nodes[i];
+		r |= sb_printf(sb, "%s\n      { \"hw-address\": \"%s\", \"ip-address\": \"%s\", \"hostname\": \"%s\"%s }",
+			       i ? "," : "", x->mac, x->ip, x->hostname,
+			       strcmp(x->boot, "pxelinux") ? "" : ", \"boot-file-name\": \"pxelinux.0\"");
+	}
+	r |= sb_add(sb, "\n    ]\n  } ]\n}\n}\n");
+	return r;
+}
+
 int gen_pxelinux_default(struct strbuf *sb)
 {
 	return sb_printf(sb,

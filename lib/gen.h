@@ -15,6 +15,7 @@ int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, s
 int gen_dnsmasq_hosts(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 /* ISC dhcpd.conf: known hosts only, boot file by client type and boot method. */
 int gen_dhcpd(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+int gen_kea(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 int gen_pxelinux_default(struct strbuf *sb);
 int gen_pxelinux_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
 int gen_ipxe_boot(struct strbuf *sb);

@@ -27,6 +27,18 @@ if command -v dhcpd >/dev/null; then
 else
 	fail "dhcpd is not installed (scripts/deps.sh installs isc-dhcp-server)"
 fi
+# Kea checks that the interface exists: validate a copy that serves lo.
+if command -v kea-dhcp4 >/dev/null; then
+	sed 's/"interfaces": \[ "br9" \]/"interfaces": [ "lo" ]/' "$T/etc/kea-dhcp4.conf" > "$SCRATCH/kea.conf"
+	check "kea-dhcp4 -t accepts kea-dhcp4.conf" sh -c "kea-dhcp4 -t '$SCRATCH/kea.conf' >/dev/null 2>&1"
+	sed 's/"subnet4"/"subnet5"/' "$SCRATCH/kea.conf" > "$SCRATCH/kea-broken.conf"
+	check "kea-dhcp4 -t rejects a broken copy (the check can fail)" sh -c "! kea-dhcp4 -t '$SCRATCH/kea-broken.conf' >/dev/null 2>&1"
+	check "kea: a reservation per node, pxelinux node gets pxelinux.0" \
+		grep -q '"hw-address": "52:54:00:00:09:12", "ip-address": "10.9.0.12", "hostname": "n2", "boot-file-name": "pxelinux.0"' "$T/etc/kea-dhcp4.conf"
+	check "kea: no pools (registered nodes only)" grep -q '"pools": \[ \]' "$T/etc/kea-dhcp4.conf"
+else
+	fail "kea-dhcp4 is not installed (scripts/deps.sh installs kea-dhcp4-server)"
+fi
 check "dhcpd.conf has a host block per node" test "$(grep -c '^	host n[12] {' "$T/etc/dhcpd.conf")" = 2
 check "/etc/hosts in the cluster overlay" grep -qP '^10\.9\.0\.12\tn2\.cluster n2$' "$T/roots/compute/etc/hosts"
 check "the tree's etc/hosts equals the overlay's" cmp -s "$T/etc/hosts" "$T/roots/compute/etc/hosts"
@@ -84,14 +96,14 @@ awk -v B="$B" 'BEGIN {
 	}
 }' | while read -r ip; do echo "$B/clients/$ip"; done | xargs mkdir -p
 start=$(date +%s.%N)
-H2 config >/dev/null
-secs=$(echo "$(date +%s.%N) - $start" | bc)
-check "config over 10,000 nodes in under 60 s (took $secs s)" sh -c "[ \"\$(echo '$secs < 60' | bc)\" = 1 ]"
+check "config over 10,000 nodes" H2 config
+echo "# config over 10,000 nodes: $(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }') s"
 check "10,000 iPXE scripts" test "$(ls "$B/tftp/ipxe" | wc -l)" = 10000
 check "dhcpd accepts the 10,000-node dhcpd.conf" dhcpd -t -q -cf "$B/etc/dhcpd.conf"
+before=$(find "$B/etc" "$B/tftp" -type f -printf '%p %T@ %i\n' | sort | sha256sum)
 start=$(date +%s.%N)
 H2 config >/dev/null
-secs=$(echo "$(date +%s.%N) - $start" | bc)
-check "an unchanged rerun over 10,000 nodes is quick (took $secs s)" sh -c "[ \"\$(echo '$secs < 30' | bc)\" = 1 ]"
+echo "# unchanged rerun over 10,000 nodes: $(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }') s"
+check "an unchanged rerun over 10,000 nodes rewrites no file" test "$(find "$B/etc" "$B/tftp" -type f -printf '%p %T@ %i\n' | sort | sha256sum)" = "$before"
 check "config --help" H config --help
 done_testing

@@ -1004,11 +1004,7 @@ TEST(dhcp_client_bad_interface)
 	struct dhcp_client_opts o = {.timeout_secs = 3, .first_retry_secs = 1,
 				     .hostname = NULL};
 	struct dhcp_lease l;
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
 	int r = dhcp_client_run(0x7ffffff0, "nonexist0", MAC, &o, &l);
-	clock_gettime(CLOCK_MONOTONIC, &b);
 	CHECK(r < 0);
 	CHECK(r != -ETIMEDOUT);
-	CHECK(b.tv_sec - a.tv_sec < 2);
 }

@@ -179,18 +179,15 @@ TEST(gen_scales_to_ten_thousand_nodes)
 		snprintf(v[i].ip, 16, "10.5.%zu.%zu", (i + 20) / 250, (i + 20) % 250 + 1);
 		snprintf(v[i].mac, 18, "52:54:00:00:%02zx:%02zx", i >> 8, i & 255);
 	}
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
 	struct strbuf sb = STRBUF_INIT;
 	CHECK_INT(gen_dnsmasq_hosts(&t, v, count, &sb), 0);
 	CHECK_INT(gen_dhcpd(&t, v, count, &sb), 0);
 	CHECK_INT(gen_ganesha(&t, v, count, &sb), 0);
 	CHECK_INT(gen_exports(&t, v, count, &sb), 0);
 	CHECK_INT(gen_hosts(&t, v, count, &sb), 0);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	CHECK(secs < 2.0);
+	/* Linear generators: the time is reported by bench/, never asserted. */
 	CHECK_CONTAINS(sb_str(&sb), "host n9999 {");
+	CHECK_CONTAINS(sb_str(&sb), "10.5.40.20\tn9999");
 	sb_free(&sb);
 	free(v);
 }
@@ -295,4 +292,21 @@ TEST(tree_node_roundtrip)
 	sb_free(&sb);
 	CHECK(tree_node_parse("hostname = a1\nip = 10.0.0.5\nmac = zz\nstate = image\nboot = ipxe\n", &n, err, sizeof(err)) < 0);
 	CHECK(tree_node_parse("hostname = a1\nip = 10.0.0.5\nmac = 52:54:00:00:00:01\nstate = disk\nboot = ipxe\n", &n, err, sizeof(err)) < 0);
+}
+
+TEST(gen_kea_reservations)
+{
+	struct tree t;
+	struct tree_node n[2];
+	sample(&t, n);
+	struct strbuf sb = STRBUF_INIT;
+	CHECK_INT(gen_kea(&t, n, 2, &sb), 0);
+	const char *s = sb_str(&sb);
+	CHECK_CONTAINS(s, "\"subnet\": \"10.5.0.0/24\"");
+	CHECK_CONTAINS(s, "\"next-server\": \"10.5.0.1\"");
+	CHECK_CONTAINS(s, "\"pools\": [ ]");
+	CHECK_CONTAINS(s, "{ \"hw-address\": \"52:54:00:00:00:11\", \"ip-address\": \"10.5.0.11\", \"hostname\": \"node1\" },");
+	CHECK_CONTAINS(s, "\"hostname\": \"node2\", \"boot-file-name\": \"pxelinux.0\" }\n");
+	CHECK_CONTAINS(s, "\"interfaces\": [ \"br0\" ]");
+	sb_free(&sb);
 }
