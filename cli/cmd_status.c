@@ -152,26 +152,12 @@ static void fmt_time(double when, char *out, size_t cap)
 	strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
 
 static void json_opt(const char *key, const char *v, int last)
 {
 	printf("\"%s\": ", key);
 	if (v && *v)
-		json_str(v);
+		json_print_str(stdout, v);
 	else
 		printf("null");
 	printf(last ? "" : ", ");
@@ -180,7 +166,7 @@ static void json_opt(const char *key, const char *v, int last)
 static void print_json(const struct status *s, const char *log, double now)
 {
 	printf("{\"log\": ");
-	json_str(log);
+	json_print_str(stdout, log);
 	printf(", \"nodes\": [");
 	for (size_t i = 0; i < s->count; i++) {
 		const struct node_status *n = &s->n[i];

@@ -46,22 +46,7 @@ static int load_set(const char *dir, struct pw_set *s, const char *who)
  * files are never visible with the wrong group. */
 static int write_owned(const char *path, const struct strbuf *sb, mode_t mode, gid_t gid)
 {
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	int r = 0;
-	if (write(fd, sb_str(sb), sb->len) != (ssize_t)sb->len || fchown(fd, 0, gid) < 0 || fchmod(fd, mode) < 0 ||
-	    fsync(fd) < 0)
-		r = errno ? -errno : -EIO;
-	close(fd);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return write_file_atomic_as(path, sb_str(sb), sb->len, mode, gid, 0);
 }
 
 /* Mode and group of the shadow files: as in the root (0640 root:shadow on

@@ -96,12 +96,13 @@ int fsync_dir(const char *dir)
 	return r;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int write_file_atomic_as(const char *path, const void *data, size_t len, mode_t mode, gid_t gid, int flags)
 {
 	char tmp[4096];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* 0600 until owner and mode are set: never visible wider than asked. */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	const char *p = data;
@@ -118,10 +119,12 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 		p += w;
 		left -= (size_t)w;
 	}
+	if (r == 0 && gid != (gid_t)-1 && fchown(fd, 0, gid) != 0)
+		r = -errno;
 	/* umask must not widen or narrow what the caller asked for. */
 	if (r == 0 && fchmod(fd, mode) != 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) != 0)
+	if (r == 0 && !(flags & WRITE_NO_SYNC) && fsync(fd) != 0)
 		r = -errno;
 	if (close(fd) != 0 && r == 0)
 		r = -errno;
@@ -131,9 +134,31 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 		unlink(tmp);
 		return r;
 	}
+	if (flags & WRITE_NO_SYNC)
+		return 0;
 	char dcopy[4096];
 	snprintf(dcopy, sizeof(dcopy), "%s", path);
 	return fsync_dir(dirname(dcopy));
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_file_atomic_as(path, data, len, mode, (gid_t)-1, 0);
+}
+
+void json_print_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
 }
 
 int read_file(const char *path, struct strbuf *sb)
