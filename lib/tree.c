@@ -24,6 +24,7 @@ void tree_conf_defaults(struct tree_conf *c)
 	snprintf(c->image_size, sizeof(c->image_size), "1G");
 	snprintf(c->image_mmp, sizeof(c->image_mmp), "no");
 	snprintf(c->domain, sizeof(c->domain), "cluster");
+	c->state_uid = TREE_STATE_UID_DEFAULT;
 }
 
 static char *trim(char *s)
@@ -143,6 +144,19 @@ static int conf_kv(void *ctx, const char *key, const char *val, char *err, size_
 		}
 		return set_field(c->domain, sizeof(c->domain), key, val, err, errlen);
 	}
+	if (!strcmp(key, "state_uid")) {
+		char *end = NULL;
+		errno = 0;
+		unsigned long v = strtoul(val, &end, 10);
+		/* Not root, not nobody (65534, where other exports squash to),
+		 * and below the 32-bit "no id" value. */
+		if (!*val || *end || errno || v == 0 || v == 65534 || v >= 4294967295UL) {
+			snprintf(err, errlen, "state_uid: want a numeric id other than 0 and 65534, not '%s'", val);
+			return -EINVAL;
+		}
+		c->state_uid = (unsigned)v;
+		return 0;
+	}
 	snprintf(err, errlen, "unknown setting '%s'", key);
 	return -EINVAL;
 }
@@ -158,9 +172,10 @@ int tree_conf_format(const struct tree_conf *c, struct strbuf *sb)
 	return sb_printf(sb,
 			 "# hopeless cluster settings (see hopeless(8))\n"
 			 "server = %s\nnetmask = %s\ninterface = %s\n"
-			 "nfs_server = %s\nnfs_version = %s\nimage_size = %s\nimage_mmp = %s\nappend = %s\ndomain = %s\n",
+			 "nfs_server = %s\nnfs_version = %s\nimage_size = %s\nimage_mmp = %s\nappend = %s\ndomain = %s\n"
+			 "state_uid = %u\n",
 			 c->server, c->netmask, c->interface, c->nfs_server, c->nfs_version,
-			 c->image_size, c->image_mmp, c->append, c->domain);
+			 c->image_size, c->image_mmp, c->append, c->domain, c->state_uid);
 }
 
 static int node_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)

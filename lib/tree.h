@@ -27,7 +27,12 @@ struct tree_conf {
 	char image_mmp[4];    /* yes | no: ext4 multi-mount protection on new images */
 	char append[512];     /* kernel arguments for every node */
 	char domain[64];      /* DNS domain of the nodes (@DOMAIN@ in host templates) */
+	/* Owner of every node's rw.img and the id a node's root is squashed to
+	 * on its state export: a node can write its image and nothing else
+	 * under state/<ip>/ (root-owned, 0755). */
+	unsigned state_uid;
 };
+#define TREE_STATE_UID_DEFAULT 64055
 
 struct tree_node {
 	char hostname[64];
