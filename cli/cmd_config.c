@@ -202,6 +202,19 @@ static void reload_services(struct tree *t, const struct config_run *run)
 	}
 }
 
+/* A generator's result: -EINVAL and -ERANGE are refusals, their reason in
+ * gen_error(); one line names the file that was not written. */
+static int gen_failed(const char *rel, int r)
+{
+	if (r >= 0)
+		return 0;
+	if (r == -EINVAL || r == -ERANGE)
+		fprintf(stderr, "hopeless: config: %s: %s (nothing written for it)\n", rel, gen_error());
+	else
+		fprintf(stderr, "hopeless: config: %s: %s\n", rel, strerror(-r));
+	return r;
+}
+
 /* One generator for one file, and the flag it sets when the file changed. */
 struct gen_file {
 	const char *rel;
@@ -224,7 +237,7 @@ static int emit_all(struct tree *t, const struct tree_node *nodes, size_t n, str
 	int r = 0;
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) && r == 0; i++) {
 		sb_reset(&sb);
-		r = all[i].fn(t, nodes, n, &sb) < 0 ? -ENOMEM : 0;
+		r = gen_failed(all[i].rel, all[i].fn(t, nodes, n, &sb));
 		if (r == 0)
 			r = emit(t, all[i].rel, &sb, run, all[i].flag ? (int *)((char *)run + all[i].flag) : NULL);
 		if (r == 0 && !strcmp(all[i].rel, "etc/hosts"))
@@ -237,7 +250,7 @@ static int emit_all(struct tree *t, const struct tree_node *nodes, size_t n, str
 static int emit_boot_files(struct tree *t, const struct tree_node *nodes, size_t n, struct config_run *run)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int r = gen_pxelinux_default(&sb);
+	int r = gen_failed("tftp/pxelinux.cfg/default", gen_pxelinux_default(&sb));
 	if (r == 0)
 		r = emit(t, "tftp/pxelinux.cfg/default", &sb, run, NULL);
 	sb_reset(&sb);
@@ -249,14 +262,14 @@ static int emit_boot_files(struct tree *t, const struct tree_node *nodes, size_t
 		char mac[18], rel[64];
 		gen_mac_hyphen(nodes[i].mac, mac);
 		sb_reset(&sb);
-		r = gen_pxelinux_node(t, &nodes[i], &sb);
 		snprintf(rel, sizeof(rel), "tftp/pxelinux.cfg/01-%s", mac);
+		r = gen_failed(rel, gen_pxelinux_node(t, &nodes[i], &sb));
 		if (r == 0)
 			r = emit(t, rel, &sb, run, NULL);
 		sb_reset(&sb);
-		if (r == 0)
-			r = gen_ipxe_node(t, &nodes[i], &sb);
 		snprintf(rel, sizeof(rel), "tftp/ipxe/%s.ipxe", mac);
+		if (r == 0)
+			r = gen_failed(rel, gen_ipxe_node(t, &nodes[i], &sb));
 		if (r == 0)
 			r = emit(t, rel, &sb, run, NULL);
 	}
