@@ -23,39 +23,10 @@ struct root_src {
 
 /* The build tool runs as our child; a signal to us is passed on to it and
  * the build then fails normally, which removes the temporary tree. */
-static volatile sig_atomic_t child_pid, interrupted;
-static void on_signal(int sig)
-{
-	interrupted = sig;
-	if (child_pid > 0)
-		kill(child_pid, sig);
-}
-
 static int run_build(char *const argv[])
 {
-	struct sigaction sa = {.sa_handler = on_signal}, old[3];
-	const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	sigemptyset(&sa.sa_mask);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		fprintf(stderr, "hopeless: root add: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	child_pid = pid;
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	child_pid = 0;
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	struct run_opts o = {.forward_signals = 1};
+	return run_prog(argv, &o);
 }
 
 static int count_sources(const struct root_src *s)
@@ -136,7 +107,7 @@ static int fill_root(struct root_src *s, const char *name, const char *tool, con
 	if (r != 0)
 		return cli_error("root add", "%s: %s failed (%s %d)%s", name, rootbuild_tool(s->o.kind),
 				 r > 128 ? "signal" : "exit status", r > 128 ? r - 128 : r,
-				 interrupted ? "; interrupted, nothing kept" : "; see its output above");
+				 r > 128 ? "; interrupted, nothing kept" : "; see its output above");
 	return 0;
 }
 
