@@ -63,14 +63,19 @@ int tfs_parent(const struct tree *t, const char *rel, const char **base)
 	return tfs_openat(t->fd, dir, O_RDONLY | O_DIRECTORY, 0);
 }
 
+int tfs_open_in_root(int rootfd, const char *path, int flags)
+{
+	while (*path == '/')
+		path++;
+	return openat2_raw(rootfd, *path ? path : ".", flags, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
 int tfs_layer_open(const struct tree *t, const char *layer_rel, const char *path, int flags)
 {
 	int lfd = tfs_open(t, layer_rel, O_PATH | O_DIRECTORY, 0);
 	if (lfd < 0)
 		return lfd;
-	while (*path == '/')
-		path++;
-	int fd = openat2_raw(lfd, *path ? path : ".", flags, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	int fd = tfs_open_in_root(lfd, path, flags);
 	close(lfd);
 	return fd;
 }

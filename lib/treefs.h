@@ -36,6 +36,9 @@ int tfs_open(const struct tree *t, const char *rel, int flags, mode_t mode);
  * *base at rel's last component; refuses "", ".", ".." and trailing '/'.
  * Returns the directory fd (caller closes) or a negative errno. */
 int tfs_parent(const struct tree *t, const char *rel, const char **base);
+/* path (absolute as seen from rootfd, e.g. "/boot/vmlinuz") opened with
+ * rootfd as "/": RESOLVE_IN_ROOT, no magic links. */
+int tfs_open_in_root(int rootfd, const char *path, int flags);
 /* A file inside a layer directory (layer_rel, e.g. "roots/debian"), path
  * absolute as the node sees it ("/boot/vmlinuz"): RESOLVE_IN_ROOT. */
 int tfs_layer_open(const struct tree *t, const char *layer_rel, const char *path, int flags);

@@ -27,6 +27,13 @@ static inline void sb_freep(struct strbuf *sb) { sb_free(sb); }
 static inline void freep(void *p) { extern void free(void *); free(*(void **)p); }
 #define _cleanup_sb_ __attribute__((cleanup(sb_freep)))
 #define _cleanup_free_ __attribute__((cleanup(freep)))
+static inline void closep(int *fd)
+{
+	extern int close(int);
+	if (*fd >= 0)
+		close(*fd);
+}
+#define _cleanup_fd_ __attribute__((cleanup(closep)))
 
 /* Write data to path atomically: <path>.tmp.<pid>, fsync, rename, fsync dir. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
