@@ -9,7 +9,13 @@
  * network cannot forge extra lines or terminal escapes), and writes the
  * one format `hopeless status` reads. Sites that already collect syslog can
  * point the nodes there with hopeless.events= and read that file with
- * `hopeless status --log FILE` instead. */
+ * `hopeless status --log FILE` instead.
+ *
+ * Events are attributed by source address, never by the HOSTNAME a
+ * datagram claims: datagrams from addresses that are not a registered
+ * node's are dropped unparsed (and counted), and an event claiming another
+ * name is kept as its source's (and counted). See docs/status.md for what
+ * IP-based trust does not cover. */
 #include "cli.h"
 #include "mkdir.h"
 #include "syslog.h"
@@ -38,11 +44,23 @@ struct service {
 	pid_t pid;
 };
 
+/* A registered node: events from its address are its events. */
+struct reg_node {
+	uint32_t ip; /* network order */
+	char name[64];
+};
+
 struct receiver {
 	int fd;
 	int log_fd;
 	char log_path[PATH_MAX];
-	long accepted, rejected;
+	const struct tree *t;
+	struct reg_node *reg; /* sorted by ip */
+	size_t nreg;
+	struct timespec nodes_mtime; /* of nodes/ when reg was loaded */
+	ino_t nodes_ino;
+	int nodes_racy; /* nodes/ changed within a timestamp tick of the load */
+	long accepted, rejected, dropped, mismatched;
 };
 
 static int parse_listen(const char *s, struct sockaddr_in *a)
@@ -90,6 +108,85 @@ static void rotate_if_big(struct receiver *rx, size_t add)
 		open_log(rx);
 }
 
+static int cmp_reg(const void *a, const void *b)
+{
+	uint32_t x = ((const struct reg_node *)a)->ip, y = ((const struct reg_node *)b)->ip;
+	return x < y ? -1 : x > y;
+}
+
+/* (Re)load the registered nodes' addresses. On failure the previous list
+ * stays; err says why. */
+static int load_nodes(struct receiver *rx, char *err, size_t errlen)
+{
+	struct tree_node *nodes;
+	size_t n;
+	int r = tree_nodes_load(rx->t, &nodes, &n, err, errlen);
+	if (r < 0)
+		return r;
+	struct reg_node *reg = calloc(n ? n : 1, sizeof(*reg));
+	if (!reg) {
+		free(nodes);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		validate_ipv4(nodes[i].ip, &reg[i].ip, NULL);
+		snprintf(reg[i].name, sizeof(reg[i].name), "%s", nodes[i].hostname);
+	}
+	free(nodes);
+	qsort(reg, n, sizeof(*reg), cmp_reg);
+	free(rx->reg);
+	rx->reg = reg;
+	rx->nreg = n;
+	return 0;
+}
+
+/* Reload when nodes/ changed since the last load (node add, node set and
+ * node remove rename files there, which sets its mtime), or when forced
+ * (SIGHUP). Directory timestamps are coarse: a change in the same tick as
+ * the load leaves the mtime equal, so a load that saw a "fresh" mtime is
+ * repeated once the tick has surely passed. 0 when nothing changed or the
+ * reload worked; else the error, with err set, and the previous list kept. */
+static int refresh_nodes(struct receiver *rx, int force, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	memset(&st, 0, sizeof(st));
+	if (tree_path(rx->t, dir, sizeof(dir), "nodes") == 0)
+		stat(dir, &st);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int changed = st.st_ino != rx->nodes_ino || st.st_mtim.tv_sec != rx->nodes_mtime.tv_sec ||
+		      st.st_mtim.tv_nsec != rx->nodes_mtime.tv_nsec;
+	if (!force && !changed && !(rx->nodes_racy && now.tv_sec > st.st_mtim.tv_sec + 1))
+		return 0;
+	/* Remembered even on failure: the next change retries, not every datagram. */
+	rx->nodes_mtime = st.st_mtim;
+	rx->nodes_ino = st.st_ino;
+	rx->nodes_racy = now.tv_sec <= st.st_mtim.tv_sec + 1;
+	return load_nodes(rx, err, errlen);
+}
+
+static void refresh_or_say(struct receiver *rx, int force)
+{
+	char err[512];
+	if (refresh_nodes(rx, force, err, sizeof(err)) < 0)
+		fprintf(stderr, "hopeless: serve: cannot reload the nodes: %s (keeping the previous %zu)\n", err,
+			rx->nreg);
+}
+
+static const struct reg_node *registered(const struct receiver *rx, uint32_t ip)
+{
+	struct reg_node key = {.ip = ip};
+	return rx->nreg ? bsearch(&key, rx->reg, rx->nreg, sizeof(key), cmp_reg) : NULL;
+}
+
+/* Throttled: a noisy sender must not flood our own output either. */
+static int worth_saying(long count)
+{
+	return count <= 20 || count % 1000 == 0;
+}
+
 /* One datagram: accepted ones become one line "<received> <source> <msg>",
  * written with a single write on an O_APPEND descriptor, so a line is
  * never split or interleaved. */
@@ -103,14 +200,26 @@ static void receive_one(struct receiver *rx)
 		return;
 	char src[16];
 	inet_ntop(AF_INET, &from.sin_addr, src, sizeof(src));
+	/* Attribution is by source address: only registered nodes' addresses
+	 * are heard at all, whatever HOSTNAME a datagram claims. */
+	refresh_or_say(rx, 0);
+	const struct reg_node *node = registered(rx, from.sin_addr.s_addr);
+	if (!node) {
+		if (worth_saying(++rx->dropped))
+			fprintf(stderr, "hopeless: serve: dropped a datagram from %s: not a registered node's address "
+				"(%ld so far)\n", src, rx->dropped);
+		return;
+	}
 	struct syslog_msg *m = malloc(sizeof(*m));
 	if (!m)
 		return;
 	int r = (size_t)n > SYSLOG_MAX_LEN ? -EMSGSIZE : syslog_parse(buf, (size_t)n, m);
+	if (r == 0 && !syslog_hostname_is(m->hostname, node->name, src) && worth_saying(++rx->mismatched))
+		fprintf(stderr, "hopeless: serve: an event from %s (node %s) claims host name '%s'; kept as %s's "
+			"(%ld so far)\n", src, node->name, m->hostname, node->name, rx->mismatched);
 	free(m);
 	if (r < 0) {
-		/* A noisy sender must not flood our own output either. */
-		if (rx->rejected++ < 20 || rx->rejected % 1000 == 0)
+		if (worth_saying(++rx->rejected))
 			fprintf(stderr, "hopeless: serve: rejected a %s datagram from %s (%ld so far)\n",
 				r == -EMSGSIZE ? "oversized" : "malformed", src, rx->rejected);
 		return;
@@ -180,8 +289,11 @@ static void usage(FILE *f)
 	fprintf(f, "usage: hopeless serve [--events-only] [--foreground] [--listen ADDR[:PORT]]\n"
 		   "Runs dnsmasq (-C etc/dnsmasq.conf) and nfs-ganesha (-f etc/ganesha.conf) from the\n"
 		   "tree, and the boot-event receiver: UDP syslog (RFC 5424) on the tree's server\n"
-		   "address, port 514, appending accepted events to log/events.log. Pid files in\n"
-		   "run/, service logs in log/. SIGTERM or SIGINT stops everything it started.\n"
+		   "address, port 514, appending accepted events to log/events.log. Only the\n"
+		   "registered nodes' addresses are heard (others are counted and dropped; the\n"
+		   "list follows nodes/ and SIGHUP); an event is its source's, whatever host name\n"
+		   "it claims. Pid files in run/, service logs in log/. SIGTERM or SIGINT stops\n"
+		   "everything it started.\n"
 		   "  --events-only   only the event receiver (dnsmasq and NFS run elsewhere)\n"
 		   "  --foreground    stay attached to the terminal (default: detach, pid in run/serve.pid)\n"
 		   "  --listen A:P    receive events on address A, port P instead\n");
@@ -247,6 +359,12 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 	if ((r = open_log(&rx)) < 0) {
 		tree_close(&t);
 		return cli_error("serve", "%s: %s", rx.log_path, strerror(-r));
+	}
+	rx.t = &t;
+	char err[512];
+	if (refresh_nodes(&rx, 1, err, sizeof(err)) < 0) {
+		tree_close(&t);
+		return cli_error("serve", "%s", err);
 	}
 
 	if (!foreground) {
@@ -332,6 +450,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 			continue;
 		if (si.ssi_signo == SIGHUP) {
 			open_log(&rx); /* after an outside rotation */
+			refresh_or_say(&rx, 1);
 		} else if (si.ssi_signo == SIGCHLD) {
 			for (int i = 0; i < nsvc; i++) {
 				int ws;
@@ -347,13 +466,15 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		}
 	}
 	stop_services(svc, nsvc);
-	printf("hopeless: serve: stopped; %ld event(s) accepted, %ld datagram(s) rejected\n", rx.accepted,
-	       rx.rejected);
+	printf("hopeless: serve: stopped; %ld event(s) accepted, %ld datagram(s) rejected, %ld dropped from "
+	       "unregistered addresses, %ld claiming another host name\n", rx.accepted, rx.rejected, rx.dropped,
+	       rx.mismatched);
 	unlink(pidfile);
 	close(rx.fd);
 	close(rx.log_fd);
 	if (sfd >= 0)
 		close(sfd);
+	free(rx.reg);
 	tree_close(&t);
 	return status;
 }
