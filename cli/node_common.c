@@ -1,8 +1,6 @@
 /* hopeless node: checks and small writes shared by the node subcommands. */
 #include "node.h"
 #include "validate.h"
-int validate_node_ip(const char *ip, const char *server, const char *netmask, const char **why);
-int validate_node_mac(const char *mac, const char **why);
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
