@@ -5,6 +5,7 @@
 #include "gen.h"
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,63 @@ static int emit_overlay_hosts(struct tree *t, const struct tree_node *nodes, siz
 	return r;
 }
 
+/* state/<ip>/ and its rw.img as the squashed state export needs them: the
+ * directory root's 0755 (the node, squashed to state_uid, creates nothing
+ * there), the image state_uid's 0600 (the node can open it read-write). A
+ * fix-up for trees made before root squash; idempotent. Opened step by step
+ * with O_NOFOLLOW from the tree's directory, and the image changed only by
+ * name with AT_SYMLINK_NOFOLLOW after checking it is a regular file with one
+ * link: a node that planted a symlink or a hard link gets one line, and
+ * nothing outside the tree changes. 1 when something changed. */
+static int fix_state_dir(int statefd, const char *ip, uid_t uid)
+{
+	int fd = openat(statefd, ip, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	struct stat st;
+	int changed = 0, r = 0;
+	if (fstat(fd, &st) == 0 && (st.st_uid != 0 || st.st_gid != 0 || (st.st_mode & 07777) != 0755)) {
+		if (fchown(fd, 0, 0) != 0 || fchmod(fd, 0755) != 0)
+			r = -errno;
+		changed = 1;
+	}
+	if (r == 0 && fstatat(fd, "rw.img", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+			fprintf(stderr, "hopeless: config: state/%s/rw.img: %s; not changing its owner (hopeless check)\n",
+				ip, S_ISREG(st.st_mode) ? "hard-linked" : "not a regular file");
+		} else if (st.st_uid != uid || st.st_gid != uid || (st.st_mode & 07777) != 0600) {
+			if (fchownat(fd, "rw.img", uid, uid, AT_SYMLINK_NOFOLLOW) != 0 ||
+			    fchmodat(fd, "rw.img", 0600, AT_SYMLINK_NOFOLLOW) != 0)
+				r = -errno;
+			changed = 1;
+		}
+	}
+	close(fd);
+	return r < 0 ? r : changed;
+}
+
+static int fix_state_owners(struct tree *t, const struct tree_node *nodes, size_t n)
+{
+	int statefd = tfs_open(t, "state", O_RDONLY | O_DIRECTORY, 0);
+	if (statefd < 0)
+		return 0; /* no state/ yet: nothing to fix */
+	int fixed = 0, r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		int c = fix_state_dir(statefd, nodes[i].ip, (uid_t)t->conf.state_uid);
+		if (c < 0) {
+			fprintf(stderr, "hopeless: config: state/%s: %s\n", nodes[i].ip, strerror(-c));
+			r = c;
+		}
+		fixed += c > 0;
+	}
+	close(statefd);
+	if (fixed)
+		printf("hopeless: config: %d state dir(s) set to root 0755 with rw.img owned by %u, mode 0600 "
+		       "(the state export squashes root to it)\n",
+		       fixed, t->conf.state_uid);
+	return r;
+}
+
 /* The pid in <tree>/run/<name>.pid when that process runs and is the named
  * program (a stale pid file may name a recycled pid); else 0. */
 static pid_t service_pid(struct tree *t, const char *name, const char *comm)
@@ -196,6 +254,19 @@ static void reload_services(struct tree *t, const struct config_run *run)
 	}
 }
 
+/* A generator's result: -EINVAL and -ERANGE are refusals, their reason in
+ * gen_error(); one line names the file that was not written. */
+static int gen_failed(const char *rel, int r)
+{
+	if (r >= 0)
+		return 0;
+	if (r == -EINVAL || r == -ERANGE)
+		fprintf(stderr, "hopeless: config: %s: %s (nothing written for it)\n", rel, gen_error());
+	else
+		fprintf(stderr, "hopeless: config: %s: %s\n", rel, strerror(-r));
+	return r;
+}
+
 /* One generator for one file, and the flag it sets when the file changed. */
 struct gen_file {
 	const char *rel;
@@ -218,7 +289,7 @@ static int emit_all(struct tree *t, const struct tree_node *nodes, size_t n, str
 	int r = 0;
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) && r == 0; i++) {
 		sb_reset(&sb);
-		r = all[i].fn(t, nodes, n, &sb) < 0 ? -ENOMEM : 0;
+		r = gen_failed(all[i].rel, all[i].fn(t, nodes, n, &sb));
 		if (r == 0)
 			r = emit(t, all[i].rel, &sb, run, all[i].flag ? (int *)((char *)run + all[i].flag) : NULL);
 		if (r == 0 && !strcmp(all[i].rel, "etc/hosts"))
@@ -231,7 +302,7 @@ static int emit_all(struct tree *t, const struct tree_node *nodes, size_t n, str
 static int emit_boot_files(struct tree *t, const struct tree_node *nodes, size_t n, struct config_run *run)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int r = gen_pxelinux_default(&sb);
+	int r = gen_failed("tftp/pxelinux.cfg/default", gen_pxelinux_default(&sb));
 	if (r == 0)
 		r = emit(t, "tftp/pxelinux.cfg/default", &sb, run, NULL);
 	sb_reset(&sb);
@@ -243,14 +314,14 @@ static int emit_boot_files(struct tree *t, const struct tree_node *nodes, size_t
 		char mac[18], rel[64];
 		gen_mac_hyphen(nodes[i].mac, mac);
 		sb_reset(&sb);
-		r = gen_pxelinux_node(t, &nodes[i], &sb);
 		snprintf(rel, sizeof(rel), "tftp/pxelinux.cfg/01-%s", mac);
+		r = gen_failed(rel, gen_pxelinux_node(t, &nodes[i], &sb));
 		if (r == 0)
 			r = emit(t, rel, &sb, run, NULL);
 		sb_reset(&sb);
-		if (r == 0)
-			r = gen_ipxe_node(t, &nodes[i], &sb);
 		snprintf(rel, sizeof(rel), "tftp/ipxe/%s.ipxe", mac);
+		if (r == 0)
+			r = gen_failed(rel, gen_ipxe_node(t, &nodes[i], &sb));
 		if (r == 0)
 			r = emit(t, rel, &sb, run, NULL);
 	}
@@ -268,7 +339,9 @@ int config_generate(struct tree *t, int verbose)
 		return -EINVAL;
 	}
 	struct config_run run = {0};
-	int r = emit_all(t, nodes, n, &run);
+	int r = fix_state_owners(t, nodes, n);
+	if (r == 0)
+		r = emit_all(t, nodes, n, &run);
 	if (r == 0)
 		r = emit_boot_files(t, nodes, n, &run);
 	if (r == 0) {

@@ -11,7 +11,7 @@ enum state_mode { STATE_IMAGE = 0, STATE_TMPFS };
 struct boot_config {
 	char servers[CMDLINE_MAX_SERVERS][16]; /* hopeless.server= then hopeless.servers= */
 	int n_servers;
-	char roots[256];    /* export holding roots/ (default /roots) */
+	char roots[256];    /* prefix of the root and overlay exports, <roots>/<name> (default /roots) */
 	char clients[256];  /* export prefix of host overlays (default /clients) */
 	char statedir[256]; /* export prefix of state dirs (default /state) */
 	enum state_mode state;

@@ -79,7 +79,7 @@ static void apply_lease(struct boot *b, const struct dhcp_lease *l)
 		ip_str(l->next_server, c->servers[0]);
 		c->n_servers = 1;
 	}
-	/* root-path "[server:]/path" names the roots export. */
+	/* root-path "[server:]/path" names the prefix of the layer exports. */
 	if (l->root_path[0] && !(c->set_mask & CMDLINE_SET_ROOTS)) {
 		const char *colon = strchr(l->root_path, ':');
 		const char *path = colon ? colon + 1 : l->root_path;
@@ -223,11 +223,20 @@ static int network_up(struct boot *b)
 	return -ENETUNREACH;
 }
 
-static void umount_all(void)
+static void umount_all(const struct boot *b)
 {
-	static const char *const mounts[] = {NEWROOT, HL_UPPER, HL_STATE, HL_CLIENT, HL_ROOTS};
+	static const char *const mounts[] = {NEWROOT, HL_UPPER, HL_STATE, HL_CLIENT};
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++)
 		umount2(mounts[i], MNT_DETACH);
+	/* The layers under HL_ROOTS, by the names this attempt read. */
+	const char *const layers[] = {b->root, b->overlay};
+	for (size_t i = 0; i < 2; i++) {
+		char dir[320];
+		if (!layers[i][0])
+			continue;
+		snprintf(dir, sizeof(dir), HL_ROOTS "/%s", layers[i]);
+		umount2(dir, MNT_DETACH);
+	}
 }
 
 static int read_pointer(const char *file, char *out, size_t len)
@@ -254,24 +263,38 @@ static int read_pointer(const char *file, char *out, size_t len)
 	return 0;
 }
 
+/* A root or overlay: each is its own export, <roots>/<name>, mounted at
+ * HL_ROOTS/<name> (where one export of all of roots/ used to show it). */
+static int mount_layer(const struct boot *b, const char *server, const char *name)
+{
+	char exp[320], dir[320];
+	snprintf(exp, sizeof(exp), "%s/%s", b->cfg.roots, name);
+	snprintf(dir, sizeof(dir), HL_ROOTS "/%s", name);
+	return nfs_mount(server, exp, dir, b->cfg.nfsvers, b->client_ip, 1);
+}
+
+/* The host layer first: its pointer files name the root and the overlay,
+ * and the server exports each of those only to the nodes that use it. */
 static int mount_layers(struct boot *b, const char *server)
 {
 	struct boot_config *c = &b->cfg;
 	step_begin("nfs");
-	int r = nfs_mount(server, c->roots, HL_ROOTS, c->nfsvers, b->client_ip, 1);
 	char exp[300];
 	snprintf(exp, sizeof(exp), "%s/%s", c->clients, b->client_ip);
+	int r = nfs_mount(server, exp, HL_CLIENT, c->nfsvers, b->client_ip, 1);
+	if (r == 0 && (r = read_pointer(HL_CLIENT "/hopeless.root", b->root, sizeof(b->root))) == 0)
+		r = read_pointer(HL_CLIENT "/hopeless.overlay", b->overlay, sizeof(b->overlay));
 	if (r == 0)
-		r = nfs_mount(server, exp, HL_CLIENT, c->nfsvers, b->client_ip, 1);
+		r = mount_layer(b, server, b->root);
+	if (r == 0 && strcmp(b->overlay, b->root))
+		r = mount_layer(b, server, b->overlay);
 	if (r < 0)
 		return r;
-	step_end("%s:%s and %s mounted (NFS %s)", server, c->roots, exp, c->nfsvers);
-	event_emit("mounted", "%s:%s and %s mounted (NFS %s)", server, c->roots, exp, c->nfsvers);
-	step_begin("pointers");
-	if ((r = read_pointer(HL_CLIENT "/hopeless.root", b->root, sizeof(b->root))) < 0 ||
-	    (r = read_pointer(HL_CLIENT "/hopeless.overlay", b->overlay, sizeof(b->overlay))) < 0)
-		return r;
-	step_end("root %s, overlay %s", b->root, b->overlay);
+	step_end("%s:%s/%s, %s/%s and %s mounted (NFS %s)", server, c->roots, b->root, c->roots, b->overlay, exp,
+		 c->nfsvers);
+	event_emit("mounted", "%s:%s/%s, %s/%s and %s mounted (NFS %s)", server, c->roots, b->root, c->roots,
+		   b->overlay, exp, c->nfsvers);
+	log_info("pointers: root %s, overlay %s", b->root, b->overlay);
 	step_begin("upper");
 	if ((r = upper_setup(c, server, b->client_ip)) < 0)
 		return r;
@@ -310,7 +333,7 @@ static int try_boot(struct boot *b)
 		r = mount_layers(b, c->servers[i]);
 		if (r == 0)
 			return 0;
-		umount_all();
+		umount_all(b);
 		if (i + 1 < c->n_servers)
 			log_info("server %s failed; trying next server %s", c->servers[i], c->servers[i + 1]);
 	}
@@ -374,7 +397,7 @@ int main(void)
 		r = try_boot(&b);
 		if (r == 0)
 			break;
-		umount_all();
+		umount_all(&b);
 		double now = clock_secs();
 		if (now + delay > deadline) {
 			char why[160];

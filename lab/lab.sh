@@ -42,10 +42,13 @@
 #                      state image
 #   --nodes 2          also register node2 (overlay storage, from the default
 #                      template like node1) and boot both nodes at the same time
-#   --probe-security   register node2 without booting it; node1's init tries to
-#                      mount node2's state export and to write the shared roots
-#                      and its host overlay (LAB: ... refused|ALLOWED), while a
-#                      VM with an unregistered MAC tries to boot for 25 s
+#   --probe-security   register node2 (overlay storage, with a shadow file)
+#                      without booting it, and an overlay no node uses; node1's
+#                      init tries to mount node2's state export, the storage
+#                      and unused layers, to create a file in its own state
+#                      export and to write the shared roots and its host
+#                      overlay (LAB: ... refused|ALLOWED), while a VM with an
+#                      unregistered MAC tries to boot for 25 s
 # Boot events: 'hopeless serve --events-only' runs in the namespace (events in
 # tree/log/events.log); 'hopeless status' is printed after each successful boot.
 set -euo pipefail
@@ -80,7 +83,7 @@ while [ $# -gt 0 ]; do
 	--nodes) NODES=$2; shift 2 ;;
 	--probe-security) PROBE=1; shift ;;
 	--root) ROOT=$2; shift 2 ;;
-	-h|--help) sed -n '2,50p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,53p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
@@ -193,16 +196,37 @@ if [ -f /etc/hopeless-lab/probe ]; then
 	else
 		echo "LAB: mount-own-state FAILED"
 	fi
+	# Root is squashed on the state export: the node writes its image, and
+	# creates nothing else in the (root-owned) directory.
+	if mount -t nfs4 -o "$o" "$server:/state/$own" /mnt; then
+		if touch /mnt/lab-probe 2>/dev/null; then
+			echo "LAB: create-in-own-state ALLOWED"
+		else
+			echo "LAB: create-in-own-state refused"
+		fi
+		umount /mnt
+	fi
 	if mount -t nfs4 -o "$o" "$server:/state/$other" /mnt; then
 		echo "LAB: mount-other-state ALLOWED"; umount /mnt
 	else
 		echo "LAB: mount-other-state refused"
 	fi
+	# Another class's overlay (node2's, with a shadow file) and a layer no
+	# node uses: neither is exported to this node.
+	for l in storage unused; do
+		if mount -t nfs4 -o "$o" "$server:/roots/$l" /mnt; then
+			echo "LAB: mount-layer-$l ALLOWED"
+			if cat /mnt/etc/shadow >/dev/null 2>&1; then echo "LAB: read-shadow-$l ALLOWED"; fi
+			umount /mnt
+		else
+			echo "LAB: mount-layer-$l refused"
+		fi
+	done
 	# Mounted read-write (the client allows writes), so a refusal is the server's.
-	if mount -t nfs4 -o "$o" "$server:/roots" /mnt; then
+	if mount -t nfs4 -o "$o" "$server:/roots/lab-root" /mnt; then
 		echo "LAB: roots-rw-mount $(grep ' /mnt ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1)"
 	fi
-	if grep -q ' /mnt ' /proc/mounts && touch /mnt/lab-root/probe; then
+	if grep -q ' /mnt ' /proc/mounts && touch /mnt/probe; then
 		echo "LAB: write-roots-rw-mount ALLOWED"
 	else
 		echo "LAB: write-roots-rw-mount refused"
@@ -364,6 +388,15 @@ if [ "$NODES" = 2 ] || [ "$PROBE" = 1 ]; then
 	echo storage-overlay > "$TREE/roots/storage/etc/hopeless-lab/all"
 	echo storage-overlay > "$TREE/roots/storage/etc/hopeless-lab/overlay-root"
 	echo storage > "$TREE/roots/storage/etc/hopeless-lab/class"
+fi
+if [ "$PROBE" = 1 ]; then
+	# A secret only node2's class may read, and a layer no node uses.
+	echo "root:lab-secret-storage:19000:0:99999:7:::" > "$TREE/roots/storage/etc/shadow"
+	chmod 600 "$TREE/roots/storage/etc/shadow"
+	"$HOPELESS" -C "$TREE" overlay add unused >/dev/null
+	mkdir -p "$TREE/roots/unused/etc"
+	echo "root:lab-secret-unused:19000:0:99999:7:::" > "$TREE/roots/unused/etc/shadow"
+	chmod 600 "$TREE/roots/unused/etc/shadow"
 fi
 NODE_BOOT=$BOOT
 [ "$BOOT" = direct ] && NODE_BOOT=ipxe

@@ -5,6 +5,17 @@
 #define HOPELESS_GEN_H
 #include "tree.h"
 
+/* Every generator refuses (-EINVAL) a value it cannot write safely into its
+ * format (a newline, quote, brace, "${", a space in the tree path...); the
+ * reason is then in gen_error(). */
+const char *gen_error(void);
+/* The tree directory: absolute, letters, digits and '._/+-' only. */
+int gen_check_tree_dir(const char *dir);
+/* Kernel arguments: printable ASCII without $ " ' \ | & { } `. */
+int gen_check_append(const char *what, const char *s);
+/* Past this many nodes using one root or overlay, that layer is exported to
+ * the cluster subnet instead of a client list (docs/config.md: measured). */
+#define GEN_EXPORT_CLIENTS_MAX 1024
 /* MAC "52:54:00:12:34:56" -> "52-54-00-12-34-56" (pxelinux and iPXE names). */
 void gen_mac_hyphen(const char *mac, char out[18]);
 /* The kernel command line of a node (everything it needs to find its layers). */

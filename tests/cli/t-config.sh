@@ -42,6 +42,54 @@ fi
 check "dhcpd.conf has a host block per node" test "$(grep -c '^	host n[12] {' "$T/etc/dhcpd.conf")" = 2
 check "/etc/hosts in the cluster overlay" grep -qP '^10\.9\.0\.12\tn2\.cluster n2$' "$T/roots/compute/etc/hosts"
 check "the tree's etc/hosts equals the overlay's" cmp -s "$T/etc/hosts" "$T/roots/compute/etc/hosts"
+# Exports: each layer to the nodes that use it, nothing to every host.
+G=$T/etc/ganesha.conf
+check "ganesha: no export of all of roots/" sh -c "! grep -q 'Path = \"$T/roots\";' '$G'"
+check "ganesha: the root deb12 is its own export" grep -q "Pseudo = \"/roots/deb12\";" "$G"
+check "ganesha: the overlay's clients are its two nodes" grep -q "Clients = 10.9.0.11, 10.9.0.12;" "$G"
+check "ganesha: an unlisted host gets nothing" grep -Pzq 'EXPORT_DEFAULTS \{\n\tAccess_Type = None;' "$G"
+check "exports: the overlay to its two nodes" \
+	grep -qx "$T/roots/compute 10.9.0.11(ro,no_root_squash,no_subtree_check) 10.9.0.12(ro,no_root_squash,no_subtree_check)" "$T/etc/exports"
+check "exports: state root-squashed to state_uid" \
+	grep -qx "$T/state/10.9.0.11 10.9.0.11(rw,sync,root_squash,anonuid=64055,anongid=64055,no_subtree_check)" "$T/etc/exports"
+H overlay add unused >/dev/null
+H config >/dev/null
+check "a layer no node uses is not exported" sh -c "! grep -q '/roots/unused' '$G' '$T/etc/exports'"
+
+# State images made before root squash: config gives them to state_uid
+# (the squashed node must open rw.img) and the directory to root, 0755.
+H node add s1 --ip 10.9.0.21 --mac 52:54:00:00:09:21 --root deb12 --overlay compute --state image >/dev/null
+chown 0:0 "$T/state/10.9.0.21/rw.img"; chmod 600 "$T/state/10.9.0.21/rw.img"; chmod 777 "$T/state/10.9.0.21"
+out=$(H config)
+check "config reports the state fix-up ($out)" sh -c "echo '$out' | grep -q '1 state dir(s) set to root 0755'"
+check "rw.img owned by state_uid, 0600" test "$(stat -c '%u:%g %a' "$T/state/10.9.0.21/rw.img")" = "64055:64055 600"
+check "state dir root's, 0755" test "$(stat -c '%u:%g %a' "$T/state/10.9.0.21")" = "0:0 755"
+check "a second run changes nothing" sh -c "! '$HOPELESS' -C '$T' config | grep -q 'state dir'"
+# A node that replaced its image by a symlink: nothing outside the tree changes.
+echo decoy > "$SCRATCH/decoy"; chown 0:0 "$SCRATCH/decoy"; chmod 644 "$SCRATCH/decoy"
+mv "$T/state/10.9.0.21/rw.img" "$SCRATCH/s1.img"
+ln -s "$SCRATCH/decoy" "$T/state/10.9.0.21/rw.img"
+err=$(H config 2>&1 >/dev/null)
+one_line() { test "$(printf '%s\n' "$err" | grep -c .)" = 1 && [[ "$err" == *"state/10.9.0.21/rw.img: not a regular file"* ]]; }
+check "a symlinked rw.img: one line ($err)" one_line
+check "the symlink's target keeps its owner and mode" test "$(stat -c '%u:%g %a' "$SCRATCH/decoy")" = "0:0 644"
+rm "$T/state/10.9.0.21/rw.img"; mv "$SCRATCH/s1.img" "$T/state/10.9.0.21/rw.img"
+# A value that would break a config format: refused in one line, nothing written.
+H config >/dev/null
+cp "$T/nodes/n1.conf" "$SCRATCH/n1.conf"
+sed -i 's/^append = .*/append = quiet ${net0\/ip}/' "$T/nodes/n1.conf"
+check_rejects "an append with \${ (iPXE would expand it)" config
+cp "$SCRATCH/n1.conf" "$T/nodes/n1.conf"
+D="$SCRATCH/a tree"
+if "$HOPELESS" -C "$D" init --server 10.7.0.1 --interface br7 >/dev/null 2>&1; then
+	out=$("$HOPELESS" -C "$D" config 2>&1 >/dev/null); rc=$?
+	one_refusal() { test "$rc" != 0 && test "$(printf '%s\n' "$out" | wc -l)" = 1 && [[ "$out" == *"tree directory"* ]]; }
+	check "a tree path with a space: config refuses it in one line ($out)" one_refusal
+	check "... and writes no config" test ! -e "$D/etc/dnsmasq.conf"
+else
+	ok "a tree path with a space is refused by init already"
+fi
+
 before=$(stat -c %Y.%i "$T/roots/compute/etc/hosts")
 sleep 1.1
 H config >/dev/null

@@ -2,7 +2,9 @@
 # End to end: what a node may not do. A second node (node2) is registered, so
 # its state export exists, but not booted. node1's init tries (LAB: ... lines):
 # to mount node2's writable state export (the same mount of its own works, as
-# a control), to write the shared roots through a read-write NFS mount and
+# a control), to create a file in its own state export (root is squashed),
+# to mount node2's overlay (storage, which has a shadow file) and an overlay
+# no node uses, to write the shared roots through a read-write NFS mount and
 # through its own mounts under /run/hopeless, and to write its host overlay.
 # Meanwhile a VM with a MAC nobody registered PXE-boots for 25 s: it must get
 # no DHCP offer and no boot file.
@@ -22,6 +24,12 @@ check "node2 is registered and its state export is configured" \
 check "control: node1 can mount its own state export the same way" grep -q 'LAB: mount-own-state ok' "$c"
 check "node1 cannot mount node2's state export" grep -q 'LAB: mount-other-state refused' "$c"
 check "no mount of another node's state was allowed" sh -c "! grep -q 'mount-other-state ALLOWED' '$c'"
+check "node1 cannot create a file in its own state export (root squashed)" grep -q 'LAB: create-in-own-state refused' "$c"
+check "no file created in node1's state dir on the head node" test "$(ls -A "$T/state/$ip1")" = rw.img
+check "node1 cannot mount node2's overlay (storage)" grep -q 'LAB: mount-layer-storage refused' "$c"
+check "node1 cannot mount a layer no node uses" grep -q 'LAB: mount-layer-unused refused' "$c"
+check "node1 read no shadow file of another layer" sh -c "! grep -q 'LAB: read-shadow' '$c'"
+check "the state export squashes root to state_uid" grep -q "Anonymous_Uid = $(sed -n 's/^state_uid *= *//p' "$T/hopeless.conf");" "$T/etc/ganesha.conf"
 check "the roots export mounted read-write on the client side" grep -q 'LAB: roots-rw-mount rw' "$c"
 check "writing the root through that mount is refused" grep -q 'LAB: write-roots-rw-mount refused' "$c"
 check "writing /run/hopeless/roots/lab-root is refused" grep -q 'LAB: write-roots-lab-root refused' "$c"
