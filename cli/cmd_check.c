@@ -11,7 +11,7 @@ static void check_usage(void)
 	printf("usage: hopeless check [--quiet]\n"
 	       "Lints the tree and prints one line per problem, 'hopeless check: WHERE: PROBLEM':\n"
 	       "  dangling or swapped hopeless.root / hopeless.overlay names, unregistered roots;\n"
-	       "  duplicate node addresses or MACs;\n"
+	       "  node addresses or MACs no node can have, or used twice;\n"
 	       "  a root without a kernel, without a built initramfs, or with a stale one;\n"
 	       "  missing, shared or linked state images; state/ and clients/ orphans;\n"
 	       "  overlay files that shadow nothing but are one or two edits from a name below;\n"

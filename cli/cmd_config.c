@@ -23,29 +23,22 @@ struct config_run {
 	int dnsmasq_conf, dnsmasq_hosts, ganesha;
 };
 
-/* 1 when path already holds exactly data with this mode. */
-static int same_content(const char *path, const struct strbuf *sb, mode_t mode)
-{
-	struct strbuf old = STRBUF_INIT;
-	struct stat st;
-	int same = read_file(path, &old) == 0 && old.len == sb->len && !memcmp(sb_str(&old), sb_str(sb), sb->len) &&
-		   stat(path, &st) == 0 && (st.st_mode & 07777) == mode;
-	sb_free(&old);
-	return same;
-}
-
-/* Write rel (in the tree) when it differs; *changed set when it did. */
+/* Write rel (in the tree) when it differs; *changed set when it did.
+ * treefs: a symlink anywhere on the way (an overlay's etc/ made a link by a
+ * package or a chroot run, say) fails here instead of writing through it. */
 static int emit(struct tree *t, const char *rel, const struct strbuf *sb, struct config_run *run, int *changed)
 {
-	char p[PATH_MAX];
-	int r = tree_path(t, p, sizeof(p), "%s", rel);
-	int differs = r == 0 && !same_content(p, sb, 0644);
-	if (r == 0 && differs)
-		r = write_file_atomic(p, sb_str(sb), sb->len, 0644);
+	struct stat st;
+	int existed = tfs_stat(t, rel, &st) == 0;
+	ino_t before = existed ? st.st_ino : 0;
+	int r = tfs_write(t, rel, sb_str(sb), sb->len, 0644, (uid_t)-1, (gid_t)-1, TFS_IF_CHANGED);
 	if (r < 0) {
-		fprintf(stderr, "hopeless: config: %s: %s\n", p, strerror(-r));
+		fprintf(stderr, "hopeless: config: %s/%s: %s%s\n", t->dir, rel, strerror(-r),
+			r == -ELOOP ? " (a symbolic link on the way: not written through; hopeless check)" : "");
 		return r;
 	}
+	/* A rewrite is a rename of a new file: a new inode. */
+	int differs = !existed || tfs_stat(t, rel, &st) != 0 || st.st_ino != before;
 	run->written++;
 	run->changed += differs;
 	if (changed && differs)
@@ -73,8 +66,8 @@ static int copy_loaders(struct tree *t)
 			continue;
 		}
 		char p[PATH_MAX];
-		tree_path(t, p, sizeof(p), "tftp/%s", loaders[i].dst);
-		int r = write_file_if_changed(p, sb.buf, sb.len, 0644);
+		tfs_fmt(p, sizeof(p), "tftp/%s", loaders[i].dst);
+		int r = tfs_write(t, p, sb.buf, sb.len, 0644, (uid_t)-1, (gid_t)-1, TFS_IF_CHANGED);
 		sb_free(&sb);
 		if (r < 0)
 			return r;
@@ -116,8 +109,8 @@ static void prune(struct tree *t, const char *sub, const char *prefix, const cha
 		if (key[0] && bsearch(key, macs, n, sizeof(*macs), cmp_str))
 			continue;
 		char p[PATH_MAX];
-		if (tree_path(t, p, sizeof(p), "%s/%s", sub, names[i]) == 0)
-			unlink(p);
+		if (tfs_fmt(p, sizeof(p), "%s/%s", sub, names[i]) == 0)
+			tfs_unlink(t, p);
 	}
 	tree_names_free(names, cnt);
 	free(macs);
@@ -150,12 +143,13 @@ static int emit_overlay_hosts(struct tree *t, const struct tree_node *nodes, siz
 		if (!kind || strcmp(kind, "overlay"))
 			continue;
 		char etc[PATH_MAX], rel[PATH_MAX];
-		if (tree_path(t, etc, sizeof(etc), "roots/%s/etc", name) < 0)
+		if (tfs_fmt(etc, sizeof(etc), "roots/%s/etc", name) < 0)
 			continue;
 		snprintf(rel, sizeof(rel), "roots/%s/etc/hosts", name);
-		r = mkdir_p(etc, 0755);
+		r = tfs_mkdir_p(t, etc, 0755);
 		if (r < 0)
-			fprintf(stderr, "hopeless: config: %s: %s\n", etc, strerror(-r));
+			fprintf(stderr, "hopeless: config: %s/%s: %s%s\n", t->dir, etc, strerror(-r),
+				r == -ELOOP || r == -ENOTDIR ? " (not a real directory: not written through)" : "");
 		else
 			r = emit(t, rel, hosts, run, NULL);
 	}
@@ -200,10 +194,7 @@ static int fix_state_dir(int statefd, const char *ip, uid_t uid)
 
 static int fix_state_owners(struct tree *t, const struct tree_node *nodes, size_t n)
 {
-	int dirfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int statefd = dirfd < 0 ? -1 : openat(dirfd, "state", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dirfd >= 0)
-		close(dirfd);
+	int statefd = tfs_open(t, "state", O_RDONLY | O_DIRECTORY, 0);
 	if (statefd < 0)
 		return 0; /* no state/ yet: nothing to fix */
 	int fixed = 0, r = 0;
@@ -228,7 +219,7 @@ static int fix_state_owners(struct tree *t, const struct tree_node *nodes, size_
 static pid_t service_pid(struct tree *t, const char *name, const char *comm)
 {
 	char p[PATH_MAX], line[32], want[32];
-	if (tree_path(t, p, sizeof(p), "run/%s.pid", name) < 0 || read_line_file(p, line, sizeof(line)) < 0)
+	if (tfs_fmt(p, sizeof(p), "run/%s.pid", name) < 0 || tfs_read_line(t, p, line, sizeof(line)) < 0)
 		return 0;
 	char *end;
 	long pid = strtol(line, &end, 10);

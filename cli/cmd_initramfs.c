@@ -5,6 +5,7 @@
 #include "initramfs.h"
 #include "validate.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,17 +50,25 @@ static int build(struct tree *t, const char *root, int rescue, char *nics, char 
 		if (!path_exists(busybox))
 			return cli_error(w, "--rescue-shell needs %s (apt-get install busybox-static)", busybox);
 	}
+	char rel[PATH_MAX];
 	tree_path(t, rootdir, sizeof(rootdir), "roots/%s", root);
-	tree_path(t, outdir, sizeof(outdir), "tftp/boot/%s", root);
-	tree_path(t, initrd, sizeof(initrd), "tftp/boot/%s/initrd.img", root);
-	tree_path(t, kernel, sizeof(kernel), "tftp/boot/%s/vmlinuz", root);
+	tfs_fmt(rel, sizeof(rel), "roots/%s", root);
 	char kver[128];
 	int r = initramfs_find_kver(rootdir, kver, sizeof(kver), err, sizeof(err));
 	if (r < 0)
 		return cli_error(w, "%s: %s", root, err);
-	r = mkdir_p(outdir, 0755);
+	tfs_fmt(outdir, sizeof(outdir), "tftp/boot/%s", root);
+	r = tfs_mkdir_p(t, outdir, 0755);
 	if (r < 0)
-		return cli_error(w, "%s: %s", outdir, strerror(-r));
+		return cli_error(w, "%s/%s: %s", t->dir, outdir, strerror(-r));
+	/* The root's kernel and modules are read inside the root, the outputs
+	 * written into a directory we opened without following a symlink. */
+	_cleanup_fd_ int root_fd = tfs_open(t, rel, O_PATH | O_DIRECTORY, 0);
+	_cleanup_fd_ int out_fd = tfs_open(t, outdir, O_PATH | O_DIRECTORY, 0);
+	if (root_fd < 0 || out_fd < 0)
+		return cli_error(w, "%s: %s", root_fd < 0 ? rel : outdir, strerror(root_fd < 0 ? -root_fd : -out_fd));
+	snprintf(initrd, sizeof(initrd), "/proc/self/fd/%d/initrd.img", out_fd);
+	snprintf(kernel, sizeof(kernel), "/proc/self/fd/%d/vmlinuz", out_fd);
 	if (nics && split_list(nics, nicv, 64) < 0)
 		return cli_error(w, "--nic: want a comma-separated list of module names");
 	size_t nc = 0;
@@ -69,6 +78,7 @@ static int build(struct tree *t, const char *root, int rescue, char *nics, char 
 	if (extra && split_list(extra, corev + nc, 80 - nc) < 0)
 		return cli_error(w, "--modules: want a comma-separated list of module names");
 	struct initramfs_opts o = {.root = rootdir,
+				   .root_fd = root_fd,
 				   .core = corev,
 				   .nic = nics ? nicv : NULL,
 				   .init_path = init,
@@ -85,7 +95,7 @@ static int build(struct tree *t, const char *root, int rescue, char *nics, char 
 	       rep.uncompressed_size / 1048576.0);
 	if (rep.nskipped)
 		printf("hopeless: initramfs: not in this kernel or built in: %s\n", rep.skipped);
-	printf("hopeless: initramfs: %s\n", initrd);
+	printf("hopeless: initramfs: %s/%s/initrd.img\n", t->dir, outdir);
 	return 0;
 }
 

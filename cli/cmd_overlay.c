@@ -5,6 +5,7 @@
 #include "validate.h"
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -17,11 +18,11 @@
 int layer_register(struct tree *t, const char *name, const char *kind)
 {
 	char p[PATH_MAX];
-	if (tree_path(t, p, sizeof(p), "meta/%s", name) < 0)
+	if (tfs_fmt(p, sizeof(p), "meta/%s", name) < 0)
 		return -ENAMETOOLONG;
 	char line[16];
 	snprintf(line, sizeof(line), "%s\n", kind);
-	return write_file_atomic(p, line, strlen(line), 0644);
+	return tfs_write_file(t, p, line, strlen(line), 0644);
 }
 
 int layer_users(const struct tree *t, const char *name, struct strbuf *sb, char *err, size_t errlen)
@@ -150,49 +151,53 @@ int layer_unmount_below(const char *dir)
 	return -EBUSY;
 }
 
-/* remove_tree, but never across a mount point. */
-int layer_remove_dir(const char *dir)
+/* rm -rf of rel in the tree, never across a mount point (detached first)
+ * and never through a symlink (treefs). */
+int layer_remove_dir(struct tree *t, const char *rel)
 {
-	if (layer_unmount_below(dir) < 0)
+	char abs[PATH_MAX * 2];
+	snprintf(abs, sizeof(abs), "%s/%s", t->dir, rel);
+	if (layer_unmount_below(abs) < 0)
 		return -EBUSY;
-	return remove_tree(dir);
+	return tfs_remove_tree(t, rel);
 }
 
 int layer_remove(struct tree *t, const char *name)
 {
 	char dir[PATH_MAX], aside[PATH_MAX], meta[PATH_MAX];
-	tree_path(t, dir, sizeof(dir), "roots/%s", name);
-	tree_path(t, aside, sizeof(aside), "roots/.%s.rm.tmp", name);
-	tree_path(t, meta, sizeof(meta), "meta/%s", name);
-	layer_remove_dir(aside);
-	if (path_exists(dir) && rename(dir, aside) != 0)
-		return -errno;
-	if (unlink(meta) != 0 && errno != ENOENT) {
-		int e = errno;
-		rename(aside, dir);
-		return -e;
+	tfs_fmt(dir, sizeof(dir), "roots/%s", name);
+	tfs_fmt(aside, sizeof(aside), "roots/.%s.rm.tmp", name);
+	tfs_fmt(meta, sizeof(meta), "meta/%s", name);
+	layer_remove_dir(t, aside);
+	int r;
+	if (tfs_exists(t, dir) && (r = tfs_rename(t, dir, aside, 0)) < 0)
+		return r;
+	if ((r = tfs_unlink(t, meta)) < 0 && r != -ENOENT) {
+		tfs_rename(t, aside, dir, 0);
+		return r;
 	}
-	char metadir[PATH_MAX];
-	tree_path(t, metadir, sizeof(metadir), "meta");
-	fsync_dir(metadir);
-	layer_remove_dir(aside);
+	tfs_sync(t);
+	layer_remove_dir(t, aside);
 	return 0;
 }
 
 void layer_sweep_tmp(struct tree *t)
 {
-	char roots[PATH_MAX], p[PATH_MAX];
-	tree_path(t, roots, sizeof(roots), "roots");
+	char p[PATH_MAX];
 	/* tree_list_names skips dot files, which the leftovers are. */
-	DIR *d = opendir(roots);
-	if (!d)
+	int fd = tfs_open(t, "roots", O_RDONLY | O_DIRECTORY, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
 		if (de->d_name[0] == '.' && l > 5 && !strcmp(de->d_name + l - 4, ".tmp") &&
-		    snprintf(p, sizeof(p), "%s/%s", roots, de->d_name) < (int)sizeof(p))
-			layer_remove_dir(p);
+		    tfs_fmt(p, sizeof(p), "roots/%s", de->d_name) == 0)
+			layer_remove_dir(t, p);
 	}
 	closedir(d);
 }
@@ -218,28 +223,34 @@ static int overlay_add(struct tree *t, const char *name, const char *tmpl)
 		return cli_error(w, "--from-template %s: no such template (shipped: netroot)", tmpl);
 	if (tree_layer_kind(t, name))
 		return cli_error(w, "%s: already exists as a %s", name, tree_layer_kind(t, name));
-	tree_path(t, final, sizeof(final), "roots/%s", name);
-	tree_path(t, tmp, sizeof(tmp), "roots/.%s.tmp", name);
-	if (path_exists(final))
-		return cli_error(w, "%s exists but is not registered; move it away first", final);
+	tfs_fmt(final, sizeof(final), "roots/%s", name);
+	tfs_fmt(tmp, sizeof(tmp), "roots/.%s.tmp", name);
+	if (tfs_exists(t, final))
+		return cli_error(w, "%s/%s exists but is not registered; move it away first", t->dir, final);
 	layer_sweep_tmp(t);
-	int r = mkdir(tmp, 0755) == 0 ? 0 : -errno;
+	int r = tfs_mkdir(t, tmp, 0755);
 	if (r == 0 && tmpl) {
 		/* Modes and times from the template, owner root (whoever checked
-		 * out the source tree must not own files on the nodes). */
-		char dot[PATH_MAX + 2];
+		 * out the source tree must not own files on the nodes). cp gets
+		 * the new directory as an fd we opened. */
+		char dot[PATH_MAX + 2], to[40];
 		snprintf(dot, sizeof(dot), "%s/.", src);
-		char *cp[] = {"cp", "-R", "--preserve=mode,timestamps", "--no-dereference", dot, tmp, NULL};
-		r = run_cmd(cp, 0) == 0 ? 0 : -EIO;
+		int dfd = tfs_open(t, tmp, O_RDONLY | O_DIRECTORY, 0);
+		snprintf(to, sizeof(to), "/proc/self/fd/%d/.", dfd);
+		char *cp[] = {"cp", "-R", "--preserve=mode,timestamps", "--no-dereference", dot, to, NULL};
+		struct run_opts o = {.keep_fds = &dfd, .nkeep = 1};
+		r = dfd < 0 ? dfd : run_prog(cp, &o) == 0 ? 0 : -EIO;
+		if (dfd >= 0)
+			close(dfd);
 	}
-	if (r == 0 && rename(tmp, final) != 0)
-		r = -errno;
+	if (r == 0)
+		r = tfs_rename(t, tmp, final, RENAME_NOREPLACE);
 	if (r == 0 && (r = layer_register(t, name, "overlay")) < 0)
-		rename(final, tmp);
-	remove_tree(tmp);
+		tfs_rename(t, final, tmp, 0);
+	tfs_remove_tree(t, tmp);
 	if (r < 0)
 		return cli_error(w, "%s: %s", name, strerror(-r));
-	printf("hopeless: overlay %s added (%s)%s%s\n", name, final, tmpl ? " from template " : "", tmpl ? tmpl : "");
+	printf("hopeless: overlay %s added (%s/%s)%s%s\n", name, t->dir, final, tmpl ? " from template " : "", tmpl ? tmpl : "");
 	return 0;
 }
 

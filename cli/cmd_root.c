@@ -23,39 +23,10 @@ struct root_src {
 
 /* The build tool runs as our child; a signal to us is passed on to it and
  * the build then fails normally, which removes the temporary tree. */
-static volatile sig_atomic_t child_pid, interrupted;
-static void on_signal(int sig)
-{
-	interrupted = sig;
-	if (child_pid > 0)
-		kill(child_pid, sig);
-}
-
 static int run_build(char *const argv[])
 {
-	struct sigaction sa = {.sa_handler = on_signal}, old[3];
-	const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	sigemptyset(&sa.sa_mask);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		fprintf(stderr, "hopeless: root add: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	child_pid = pid;
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	child_pid = 0;
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	struct run_opts o = {.forward_signals = 1};
+	return run_prog(argv, &o);
 }
 
 static int count_sources(const struct root_src *s)
@@ -136,7 +107,7 @@ static int fill_root(struct root_src *s, const char *name, const char *tool, con
 	if (r != 0)
 		return cli_error("root add", "%s: %s failed (%s %d)%s", name, rootbuild_tool(s->o.kind),
 				 r > 128 ? "signal" : "exit status", r > 128 ? r - 128 : r,
-				 interrupted ? "; interrupted, nothing kept" : "; see its output above");
+				 r > 128 ? "; interrupted, nothing kept" : "; see its output above");
 	return 0;
 }
 
@@ -150,24 +121,34 @@ static int root_add(struct tree *t, const char *name, struct root_src *s)
 		return cli_error(w, "%s: already exists as a %s", name, tree_layer_kind(t, name));
 	if (check_source(s, name, tool, sizeof(tool)))
 		return 1;
+	char frel[PATH_MAX], trel[PATH_MAX];
 	tree_path(t, final, sizeof(final), "roots/%s", name);
 	tree_path(t, tmp, sizeof(tmp), "roots/.%s.tmp", name);
-	if (path_exists(final))
+	tfs_fmt(frel, sizeof(frel), "roots/%s", name);
+	tfs_fmt(trel, sizeof(trel), "roots/.%s.tmp", name);
+	if (tfs_exists(t, frel))
 		return cli_error(w, "%s exists but is not registered; move it away first", final);
 	layer_sweep_tmp(t);
-	if (mkdir(tmp, 0755) != 0)
-		return cli_error(w, "%s: %s", tmp, strerror(errno));
+	int r0 = tfs_mkdir(t, trel, 0755);
+	if (r0 < 0)
+		return cli_error(w, "%s: %s", tmp, strerror(-r0));
+	/* The build tool gets tmp as a path: every component is one of the
+	 * tree's own directories (no node writes roots/) and the last was just
+	 * made by us, exclusively; what the tool writes inside is the root's
+	 * content, hostile from here on and only ever read through treefs. */
 	int rc = fill_root(s, name, tool, tmp);
-	if (rc == 0 && rename(tmp, final) != 0)
-		rc = cli_error(w, "%s: %s", final, strerror(errno));
+	if (rc == 0 && (r0 = tfs_rename(t, trel, frel, RENAME_NOREPLACE)) < 0)
+		rc = cli_error(w, "%s: %s", final, strerror(-r0));
 	if (rc == 0) {
 		int r = layer_register(t, name, "root");
 		if (r < 0) {
-			rename(final, tmp);
+			tfs_rename(t, frel, trel, 0);
 			rc = cli_error(w, "%s: %s", name, strerror(-r));
 		}
 	}
-	if (layer_remove_dir(tmp) < 0)
+	char tmprel[PATH_MAX];
+	tfs_fmt(tmprel, sizeof(tmprel), "roots/.%s.tmp", name);
+	if (layer_remove_dir(t, tmprel) < 0)
 		fprintf(stderr, "hopeless: root add: %s: still mounted below; unmount and remove it by hand\n", tmp);
 	if (rc == 0) {
 		char hs[32];

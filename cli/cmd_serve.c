@@ -9,7 +9,13 @@
  * network cannot forge extra lines or terminal escapes), and writes the
  * one format `hopeless status` reads. Sites that already collect syslog can
  * point the nodes there with hopeless.events= and read that file with
- * `hopeless status --log FILE` instead. */
+ * `hopeless status --log FILE` instead.
+ *
+ * Events are attributed by source address, never by the HOSTNAME a
+ * datagram claims: datagrams from addresses that are not a registered
+ * node's are dropped unparsed (and counted), and an event claiming another
+ * name is kept as its source's (and counted). See docs/status.md for what
+ * IP-based trust does not cover. */
 #include "cli.h"
 #include "mkdir.h"
 #include "syslog.h"
@@ -38,11 +44,23 @@ struct service {
 	pid_t pid;
 };
 
+/* A registered node: events from its address are its events. */
+struct reg_node {
+	uint32_t ip; /* network order */
+	char name[64];
+};
+
 struct receiver {
 	int fd;
 	int log_fd;
 	char log_path[PATH_MAX];
-	long accepted, rejected;
+	const struct tree *t;
+	struct reg_node *reg; /* sorted by ip */
+	size_t nreg;
+	struct timespec nodes_mtime; /* of nodes/ when reg was loaded */
+	ino_t nodes_ino;
+	int nodes_racy; /* nodes/ changed within a timestamp tick of the load */
+	long accepted, rejected, dropped, mismatched;
 };
 
 static int parse_listen(const char *s, struct sockaddr_in *a)
@@ -90,6 +108,85 @@ static void rotate_if_big(struct receiver *rx, size_t add)
 		open_log(rx);
 }
 
+static int cmp_reg(const void *a, const void *b)
+{
+	uint32_t x = ((const struct reg_node *)a)->ip, y = ((const struct reg_node *)b)->ip;
+	return x < y ? -1 : x > y;
+}
+
+/* (Re)load the registered nodes' addresses. On failure the previous list
+ * stays; err says why. */
+static int load_nodes(struct receiver *rx, char *err, size_t errlen)
+{
+	struct tree_node *nodes;
+	size_t n;
+	int r = tree_nodes_load(rx->t, &nodes, &n, err, errlen);
+	if (r < 0)
+		return r;
+	struct reg_node *reg = calloc(n ? n : 1, sizeof(*reg));
+	if (!reg) {
+		free(nodes);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		validate_ipv4(nodes[i].ip, &reg[i].ip, NULL);
+		snprintf(reg[i].name, sizeof(reg[i].name), "%s", nodes[i].hostname);
+	}
+	free(nodes);
+	qsort(reg, n, sizeof(*reg), cmp_reg);
+	free(rx->reg);
+	rx->reg = reg;
+	rx->nreg = n;
+	return 0;
+}
+
+/* Reload when nodes/ changed since the last load (node add, node set and
+ * node remove rename files there, which sets its mtime), or when forced
+ * (SIGHUP). Directory timestamps are coarse: a change in the same tick as
+ * the load leaves the mtime equal, so a load that saw a "fresh" mtime is
+ * repeated once the tick has surely passed. 0 when nothing changed or the
+ * reload worked; else the error, with err set, and the previous list kept. */
+static int refresh_nodes(struct receiver *rx, int force, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	memset(&st, 0, sizeof(st));
+	if (tree_path(rx->t, dir, sizeof(dir), "nodes") == 0)
+		stat(dir, &st);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int changed = st.st_ino != rx->nodes_ino || st.st_mtim.tv_sec != rx->nodes_mtime.tv_sec ||
+		      st.st_mtim.tv_nsec != rx->nodes_mtime.tv_nsec;
+	if (!force && !changed && !(rx->nodes_racy && now.tv_sec > st.st_mtim.tv_sec + 1))
+		return 0;
+	/* Remembered even on failure: the next change retries, not every datagram. */
+	rx->nodes_mtime = st.st_mtim;
+	rx->nodes_ino = st.st_ino;
+	rx->nodes_racy = now.tv_sec <= st.st_mtim.tv_sec + 1;
+	return load_nodes(rx, err, errlen);
+}
+
+static void refresh_or_say(struct receiver *rx, int force)
+{
+	char err[512];
+	if (refresh_nodes(rx, force, err, sizeof(err)) < 0)
+		fprintf(stderr, "hopeless: serve: cannot reload the nodes: %s (keeping the previous %zu)\n", err,
+			rx->nreg);
+}
+
+static const struct reg_node *registered(const struct receiver *rx, uint32_t ip)
+{
+	struct reg_node key = {.ip = ip};
+	return rx->nreg ? bsearch(&key, rx->reg, rx->nreg, sizeof(key), cmp_reg) : NULL;
+}
+
+/* Throttled: a noisy sender must not flood our own output either. */
+static int worth_saying(long count)
+{
+	return count <= 20 || count % 1000 == 0;
+}
+
 /* One datagram: accepted ones become one line "<received> <source> <msg>",
  * written with a single write on an O_APPEND descriptor, so a line is
  * never split or interleaved. */
@@ -103,14 +200,26 @@ static void receive_one(struct receiver *rx)
 		return;
 	char src[16];
 	inet_ntop(AF_INET, &from.sin_addr, src, sizeof(src));
+	/* Attribution is by source address: only registered nodes' addresses
+	 * are heard at all, whatever HOSTNAME a datagram claims. */
+	refresh_or_say(rx, 0);
+	const struct reg_node *node = registered(rx, from.sin_addr.s_addr);
+	if (!node) {
+		if (worth_saying(++rx->dropped))
+			fprintf(stderr, "hopeless: serve: dropped a datagram from %s: not a registered node's address "
+				"(%ld so far)\n", src, rx->dropped);
+		return;
+	}
 	struct syslog_msg *m = malloc(sizeof(*m));
 	if (!m)
 		return;
 	int r = (size_t)n > SYSLOG_MAX_LEN ? -EMSGSIZE : syslog_parse(buf, (size_t)n, m);
+	if (r == 0 && !syslog_hostname_is(m->hostname, node->name, src) && worth_saying(++rx->mismatched))
+		fprintf(stderr, "hopeless: serve: an event from %s (node %s) claims host name '%s'; kept as %s's "
+			"(%ld so far)\n", src, node->name, m->hostname, node->name, rx->mismatched);
 	free(m);
 	if (r < 0) {
-		/* A noisy sender must not flood our own output either. */
-		if (rx->rejected++ < 20 || rx->rejected % 1000 == 0)
+		if (worth_saying(++rx->rejected))
 			fprintf(stderr, "hopeless: serve: rejected a %s datagram from %s (%ld so far)\n",
 				r == -EMSGSIZE ? "oversized" : "malformed", src, rx->rejected);
 		return;
@@ -175,13 +284,140 @@ static void stop_services(struct service *svc, int n)
 		}
 }
 
+/* dnsmasq and nfs-ganesha, from the tree's configs: 0, or 1 when one could
+ * not be started (said on stderr). */
+static int start_services(struct service svc[2], const char *run_dir, const char *log_dir, char *conf_dns,
+			  char *conf_nfs, const sigset_t *orig)
+{
+	char a_pid[PATH_MAX + 32], a_lease[PATH_MAX + 32], a_log[PATH_MAX + 32];
+	snprintf(a_pid, sizeof(a_pid), "--pid-file=%s/dnsmasq.pid", run_dir);
+	snprintf(a_lease, sizeof(a_lease), "--dhcp-leasefile=%s/dnsmasq.leases", run_dir);
+	snprintf(a_log, sizeof(a_log), "--log-facility=%s/dnsmasq.log", log_dir);
+	/* --user=root as in the lab: the lease file and log live in the tree. */
+	char *dns[] = {"dnsmasq", "--keep-in-foreground", "-C", conf_dns, a_pid, a_lease, a_log,
+		       "--log-dhcp", "--user=root", NULL};
+	svc[0].pid = spawn(dns, orig);
+	char g_pid[PATH_MAX + 32], g_log[PATH_MAX + 32];
+	snprintf(g_pid, sizeof(g_pid), "%s/ganesha.pid", run_dir);
+	snprintf(g_log, sizeof(g_log), "%s/ganesha.log", log_dir);
+	char *nfs[] = {"ganesha.nfsd", "-F", "-f", conf_nfs, "-L", g_log, "-p", g_pid, "-N", "NIV_EVENT", NULL};
+	svc[1].pid = spawn(nfs, orig);
+	int status = 0;
+	for (int i = 0; i < 2; i++)
+		if (svc[i].pid < 0)
+			status = cli_error("serve", "cannot start %s: %s", svc[i].name, strerror(errno));
+	return status;
+}
+
+/* Receive events and handle signals until SIGTERM/SIGINT (0) or a service
+ * dies or poll fails (1). */
+static int serve_loop(struct receiver *rx, int sfd, struct service *svc, int nsvc, const char *log_dir)
+{
+	int status = 0;
+	while (status == 0) {
+		struct pollfd pfd[2] = {{.fd = rx->fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			status = cli_error("serve", "poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents & POLLIN)
+			receive_one(rx);
+		if (!(pfd[1].revents & POLLIN))
+			continue;
+		struct signalfd_siginfo si;
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGHUP) {
+			open_log(rx); /* after an outside rotation */
+			refresh_or_say(rx, 1);
+		} else if (si.ssi_signo == SIGCHLD) {
+			for (int i = 0; i < nsvc; i++) {
+				int ws;
+				if (svc[i].pid > 0 && waitpid(svc[i].pid, &ws, WNOHANG) == svc[i].pid) {
+					svc[i].pid = 0;
+					status = cli_error("serve", "%s exited (%s %d); stopping the other services (see %s)",
+							   svc[i].name, WIFSIGNALED(ws) ? "signal" : "status",
+							   WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws), log_dir);
+				}
+			}
+		} else {
+			break; /* SIGTERM, SIGINT */
+		}
+	}
+	return status;
+}
+
+/* The socket bound to addr, events.log open, the nodes loaded: 0, or 1
+ * after saying what failed. */
+static int open_receiver(struct receiver *rx, const struct sockaddr_in *addr, const char *listen,
+			 const char *log_dir)
+{
+	snprintf(rx->log_path, sizeof(rx->log_path), "%s/events.log", log_dir);
+	rx->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (rx->fd < 0 || bind(rx->fd, (const struct sockaddr *)addr, sizeof(*addr)) != 0)
+		return cli_error("serve", "cannot listen on %s/udp: %s", listen, strerror(errno));
+	int r = open_log(rx);
+	if (r < 0)
+		return cli_error("serve", "%s: %s", rx->log_path, strerror(-r));
+	char err[512];
+	if (refresh_nodes(rx, 1, err, sizeof(err)) < 0)
+		return cli_error("serve", "%s", err);
+	return 0;
+}
+
+/* Into the background: the parent gets the child's pid (or -1), the child
+ * 0, in a new session with its output in log/serve.log. */
+static pid_t detach(const char *log_dir)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	setsid();
+	char out[PATH_MAX + 16];
+	snprintf(out, sizeof(out), "%s/serve.log", log_dir);
+	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int lf = open(out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (nul >= 0)
+		dup2(nul, 0);
+	if (lf >= 0) {
+		dup2(lf, 1);
+		dup2(lf, 2);
+	}
+	return 0;
+}
+
+/* SIGTERM, SIGINT, SIGCHLD and SIGHUP blocked and readable from the
+ * returned signalfd; the previous mask (for the services) in *orig. */
+static int signal_fd(sigset_t *orig)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGHUP);
+	/* A shell starts background jobs with SIGINT ignored, and an ignored
+	 * signal is discarded even while blocked: restore the default so the
+	 * signalfd sees it. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_BLOCK, &mask, orig);
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hopeless serve [--events-only] [--foreground] [--listen ADDR[:PORT]]\n"
 		   "Runs dnsmasq (-C etc/dnsmasq.conf) and nfs-ganesha (-f etc/ganesha.conf) from the\n"
 		   "tree, and the boot-event receiver: UDP syslog (RFC 5424) on the tree's server\n"
-		   "address, port 514, appending accepted events to log/events.log. Pid files in\n"
-		   "run/, service logs in log/. SIGTERM or SIGINT stops everything it started.\n"
+		   "address, port 514, appending accepted events to log/events.log. Only the\n"
+		   "registered nodes' addresses are heard (others are counted and dropped; the\n"
+		   "list follows nodes/ and SIGHUP); an event is its source's, whatever host name\n"
+		   "it claims. Pid files in run/, service logs in log/. SIGTERM or SIGINT stops\n"
+		   "everything it started.\n"
 		   "  --events-only   only the event receiver (dnsmasq and NFS run elsewhere)\n"
 		   "  --foreground    stay attached to the terminal (default: detach, pid in run/serve.pid)\n"
 		   "  --listen A:P    receive events on address A, port P instead\n");
@@ -236,39 +472,19 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		return cli_error("serve", "cannot create %s and %s: %s", run_dir, log_dir, strerror(-r));
 	}
 
-	struct receiver rx = {.fd = -1, .log_fd = -1};
-	snprintf(rx.log_path, sizeof(rx.log_path), "%s/events.log", log_dir);
-	rx.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (rx.fd < 0 || bind(rx.fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-		int e = errno;
+	struct receiver rx = {.fd = -1, .log_fd = -1, .t = &t};
+	if (open_receiver(&rx, &addr, listen, log_dir) != 0) {
+		free(rx.reg);
 		tree_close(&t);
-		return cli_error("serve", "cannot listen on %s/udp: %s", listen, strerror(e));
+		return 1;
 	}
-	if ((r = open_log(&rx)) < 0) {
-		tree_close(&t);
-		return cli_error("serve", "%s: %s", rx.log_path, strerror(-r));
-	}
-
 	if (!foreground) {
-		fflush(NULL);
-		pid_t pid = fork();
-		if (pid < 0)
-			return cli_error("serve", "fork: %s", strerror(errno));
-		if (pid > 0) {
-			printf("hopeless: serve: running as pid %d; events in %s; stop with kill %d\n", (int)pid,
-			       rx.log_path, (int)pid);
-			return 0;
-		}
-		setsid();
-		char out[PATH_MAX + 16];
-		snprintf(out, sizeof(out), "%s/serve.log", log_dir);
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		int lf = open(out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-		if (nul >= 0)
-			dup2(nul, 0);
-		if (lf >= 0) {
-			dup2(lf, 1);
-			dup2(lf, 2);
+		pid_t pid = detach(log_dir);
+		if (pid != 0) {
+			if (pid > 0)
+				printf("hopeless: serve: running as pid %d; events in %s; stop with kill %d\n", (int)pid,
+				       rx.log_path, (int)pid);
+			return pid > 0 ? 0 : cli_error("serve", "fork: %s", strerror(errno));
 		}
 	}
 	char pidfile[PATH_MAX + 16];
@@ -277,83 +493,29 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 	int pl = snprintf(pidtxt, sizeof(pidtxt), "%d\n", (int)getpid());
 	write_file_atomic(pidfile, pidtxt, (size_t)pl, 0644);
 
-	sigset_t mask, orig;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGHUP);
-	/* A shell starts background jobs with SIGINT ignored, and an ignored
-	 * signal is discarded even while blocked: restore the default so the
-	 * signalfd sees it. */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigprocmask(SIG_BLOCK, &mask, &orig);
-	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	sigset_t orig;
+	int sfd = signal_fd(&orig);
 
 	struct service svc[2] = {{"dnsmasq", 0}, {"nfs-ganesha", 0}};
-	int nsvc = 0, status = 0;
-	if (!events_only) {
-		char a_pid[PATH_MAX + 32], a_lease[PATH_MAX + 32], a_log[PATH_MAX + 32];
-		snprintf(a_pid, sizeof(a_pid), "--pid-file=%s/dnsmasq.pid", run_dir);
-		snprintf(a_lease, sizeof(a_lease), "--dhcp-leasefile=%s/dnsmasq.leases", run_dir);
-		snprintf(a_log, sizeof(a_log), "--log-facility=%s/dnsmasq.log", log_dir);
-		/* --user=root as in the lab: the lease file and log live in the tree. */
-		char *dns[] = {"dnsmasq", "--keep-in-foreground", "-C", conf_dns, a_pid, a_lease, a_log,
-			       "--log-dhcp", "--user=root", NULL};
-		svc[nsvc++].pid = spawn(dns, &orig);
-		char g_pid[PATH_MAX + 32], g_log[PATH_MAX + 32];
-		snprintf(g_pid, sizeof(g_pid), "%s/ganesha.pid", run_dir);
-		snprintf(g_log, sizeof(g_log), "%s/ganesha.log", log_dir);
-		char *nfs[] = {"ganesha.nfsd", "-F", "-f", conf_nfs, "-L", g_log, "-p", g_pid, "-N", "NIV_EVENT", NULL};
-		svc[nsvc++].pid = spawn(nfs, &orig);
-		for (int i = 0; i < nsvc; i++)
-			if (svc[i].pid < 0)
-				status = cli_error("serve", "cannot start %s: %s", svc[i].name, strerror(errno));
-	}
+	int nsvc = events_only ? 0 : 2, status = 0;
+	if (!events_only)
+		status = start_services(svc, run_dir, log_dir, conf_dns, conf_nfs, &orig);
 	printf("hopeless: serve: receiving boot events on %s/udp into %s%s\n", listen, rx.log_path,
 	       events_only ? " (events only)" : "; dnsmasq and nfs-ganesha started");
 	fflush(stdout);
 
-	while (status == 0) {
-		struct pollfd pfd[2] = {{.fd = rx.fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			status = cli_error("serve", "poll: %s", strerror(errno));
-			break;
-		}
-		if (pfd[0].revents & POLLIN)
-			receive_one(&rx);
-		if (!(pfd[1].revents & POLLIN))
-			continue;
-		struct signalfd_siginfo si;
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGHUP) {
-			open_log(&rx); /* after an outside rotation */
-		} else if (si.ssi_signo == SIGCHLD) {
-			for (int i = 0; i < nsvc; i++) {
-				int ws;
-				if (svc[i].pid > 0 && waitpid(svc[i].pid, &ws, WNOHANG) == svc[i].pid) {
-					svc[i].pid = 0;
-					status = cli_error("serve", "%s exited (%s %d); stopping the other services (see %s)",
-							   svc[i].name, WIFSIGNALED(ws) ? "signal" : "status",
-							   WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws), log_dir);
-				}
-			}
-		} else {
-			break; /* SIGTERM, SIGINT */
-		}
-	}
+	if (status == 0)
+		status = serve_loop(&rx, sfd, svc, nsvc, log_dir);
 	stop_services(svc, nsvc);
-	printf("hopeless: serve: stopped; %ld event(s) accepted, %ld datagram(s) rejected\n", rx.accepted,
-	       rx.rejected);
+	printf("hopeless: serve: stopped; %ld event(s) accepted, %ld datagram(s) rejected, %ld dropped from "
+	       "unregistered addresses, %ld claiming another host name\n", rx.accepted, rx.rejected, rx.dropped,
+	       rx.mismatched);
 	unlink(pidfile);
 	close(rx.fd);
 	close(rx.log_fd);
 	if (sfd >= 0)
 		close(sfd);
+	free(rx.reg);
 	tree_close(&t);
 	return status;
 }

@@ -3,6 +3,8 @@
  * RFC 5424 lines given with --log, e.g. one rsyslog writes). */
 #include "cli.h"
 #include "syslog.h"
+#include "validate.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 struct node_status {
 	char hostname[SYSLOG_HOSTNAME_MAX + 1];
 	char ip[16];
+	uint32_t addr; /* ip in host order, registered nodes only */
 	int registered;
 	char phase[SYSLOG_MSGID_MAX + 1]; /* "" when never seen */
 	double when;                      /* seconds since the epoch, 0 unknown */
@@ -29,32 +32,75 @@ struct node_status {
 struct status {
 	struct node_status *n;
 	size_t count, registered;
-	long lines, skipped;
+	long lines, skipped, mismatched;
 };
 
-static struct node_status *find_node(struct status *s, const struct syslog_msg *m, const char *src)
+static uint32_t ip_key(const char *ip)
+{
+	uint32_t a = 0;
+	validate_ipv4(ip, &a, NULL);
+	return ntohl(a);
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	uint32_t x = ((const struct node_status *)a)->addr, y = ((const struct node_status *)b)->addr;
+	return x < y ? -1 : x > y;
+}
+
+/* An unregistered sender's entry, found or made; key is its address (or,
+ * without one, the name it claims). */
+static struct node_status *unknown_node(struct status *s, const char *key, const char *name, const char *ip)
+{
+	for (size_t i = s->registered; i < s->count; i++)
+		if (!strcmp(s->n[i].hostname, key) || (ip[0] && !strcmp(s->n[i].ip, ip)))
+			return &s->n[i];
+	if (s->count >= s->registered + MAX_UNKNOWN)
+		return NULL;
+	struct node_status *u = &s->n[s->count++];
+	memset(u, 0, sizeof(*u));
+	snprintf(u->hostname, sizeof(u->hostname), "%s", name);
+	snprintf(u->ip, sizeof(u->ip), "%s", ip);
+	return u;
+}
+
+/* A line with its source address (as hopeless serve writes them): the node
+ * registered at that address, whatever HOSTNAME the message claims. The
+ * registered nodes are sorted by address (tree_nodes_load). */
+static struct node_status *node_by_source(struct status *s, const struct syslog_msg *m, const char *src)
+{
+	uint32_t key = ip_key(src);
+	size_t lo = 0, hi = s->registered;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->n[mid].addr < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->registered && s->n[lo].addr == key && !strcmp(s->n[lo].ip, src)) {
+		if (!syslog_hostname_is(m->hostname, s->n[lo].hostname, src))
+			s->mismatched++;
+		return &s->n[lo];
+	}
+	return unknown_node(s, src, strcmp(m->hostname, "-") ? m->hostname : src, src);
+}
+
+/* A bare RFC 5424 line (no source address, e.g. rsyslog's file): only the
+ * HOSTNAME it claims, then the ip= it reports, can say whose it is. */
+static struct node_status *node_by_claim(struct status *s, const struct syslog_msg *m)
 {
 	char ip[32] = "";
 	syslog_sd_get(m, SYSLOG_HOPELESS_SDID, "ip", ip, sizeof(ip));
 	for (size_t i = 0; i < s->registered; i++)
 		if (!strcasecmp(s->n[i].hostname, m->hostname) || !strcmp(s->n[i].ip, m->hostname))
 			return &s->n[i];
-	/* "-" before the node knew its name: its address says who it is */
+	/* "-" before the node knew its name: the address it reports */
 	for (size_t i = 0; i < s->registered; i++)
-		if ((ip[0] && !strcmp(s->n[i].ip, ip)) || (src[0] && !strcmp(m->hostname, "-") &&
-							  !strcmp(s->n[i].ip, src)))
+		if (ip[0] && !strcmp(s->n[i].ip, ip))
 			return &s->n[i];
-	const char *key = strcmp(m->hostname, "-") ? m->hostname : ip[0] ? ip : src[0] ? src : "-";
-	for (size_t i = s->registered; i < s->count; i++)
-		if (!strcmp(s->n[i].hostname, key))
-			return &s->n[i];
-	if (s->count >= s->registered + MAX_UNKNOWN)
-		return NULL;
-	struct node_status *u = &s->n[s->count++];
-	memset(u, 0, sizeof(*u));
-	snprintf(u->hostname, sizeof(u->hostname), "%s", key);
-	snprintf(u->ip, sizeof(u->ip), "%s", ip[0] ? ip : src);
-	return u;
+	const char *key = strcmp(m->hostname, "-") ? m->hostname : ip[0] ? ip : "-";
+	return unknown_node(s, key, key, validate_ipv4(ip, NULL, NULL) == 0 ? ip : "");
 }
 
 /* One log line: "<received> <source> <RFC 5424>" as hopeless serve writes
@@ -67,14 +113,14 @@ static void apply_line(struct status *s, char *line, struct syslog_msg *m)
 	if (line[0] != '<') {
 		char *sp1 = strchr(line, ' ');
 		char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-		if (!sp2 || (size_t)(sp2 - sp1 - 1) >= sizeof(src)) {
+		if (!sp2 || (size_t)(sp2 - sp1 - 1) >= sizeof(src) || sp2 == sp1 + 1) {
 			s->skipped++;
 			return;
 		}
 		*sp1 = '\0';
 		memcpy(src, sp1 + 1, (size_t)(sp2 - sp1 - 1));
 		src[sp2 - sp1 - 1] = '\0';
-		if (syslog_time_parse(line, &when) < 0) {
+		if (syslog_time_parse(line, &when) < 0 || validate_ipv4(src, NULL, NULL) < 0) {
 			s->skipped++;
 			return;
 		}
@@ -88,7 +134,7 @@ static void apply_line(struct status *s, char *line, struct syslog_msg *m)
 		return; /* other programs' lines in a shared syslog file */
 	if (when == 0 && strcmp(m->timestamp, "-"))
 		syslog_time_parse(m->timestamp, &when);
-	struct node_status *n = find_node(s, m, src);
+	struct node_status *n = src[0] ? node_by_source(s, m, src) : node_by_claim(s, m);
 	if (!n)
 		return;
 	snprintf(n->phase, sizeof(n->phase), "%s", m->msgid);
@@ -190,7 +236,7 @@ static void print_json(const struct status *s, const char *log, double now)
 		json_opt("last_error_time", ets, 1);
 		printf("}");
 	}
-	printf("\n]}\n");
+	printf("\n], \"claim_mismatches\": %ld}\n", s->mismatched);
 }
 
 static void print_table(const struct status *s, double now)
@@ -245,10 +291,16 @@ static int collect(struct tree *t, const char *log, struct status *s)
 	for (size_t i = 0; i < n; i++) {
 		snprintf(s->n[i].hostname, sizeof(s->n[i].hostname), "%s", nodes[i].hostname);
 		snprintf(s->n[i].ip, sizeof(s->n[i].ip), "%s", nodes[i].ip);
+		s->n[i].addr = ip_key(nodes[i].ip);
 		s->n[i].registered = 1;
 	}
 	s->count = s->registered = n;
 	free(nodes);
+	for (size_t i = 1; i < n; i++)
+		if (s->n[i - 1].addr > s->n[i].addr) { /* node_by_source needs them sorted */
+			qsort(s->n, n, sizeof(*s->n), cmp_addr);
+			break;
+		}
 	int r;
 	if (log) {
 		r = read_log(s, log, 1);
@@ -274,7 +326,9 @@ static void usage(FILE *f)
 		   "Shows every registered node's last boot phase (modules, dhcp, mounted, union,\n"
 		   "switchroot, retry, failure), when it was reported, and the last error, from the\n"
 		   "boot events in log/events.log (see hopeless serve). Nodes that never reported\n"
-		   "are \"never seen\"; events from unregistered hosts are listed as such.\n"
+		   "are \"never seen\"; events from unregistered hosts are listed as such. A line\n"
+		   "with a source address (as serve writes them) is that address's node's, whatever\n"
+		   "host name it claims; a bare RFC 5424 line can only be matched by its name.\n"
 		   "  --watch      follow the log and reprint when it grows, until interrupted\n"
 		   "  --log FILE   read FILE instead: RFC 5424 lines, e.g. written by rsyslog with\n"
 		   "               template RSYSLOG_SyslogProtocol23Format\n"
@@ -341,6 +395,9 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 				print_table(&s, now);
 			if (s.skipped && !json)
 				fprintf(stderr, "hopeless: status: %ld line(s) of %s not understood\n", s.skipped, shown);
+			if (s.mismatched && !json)
+				fprintf(stderr, "hopeless: status: %ld event(s) claimed a host name other than their "
+					"source's; counted for the source's node\n", s.mismatched);
 			fflush(stdout);
 			free(s.n);
 			last = st;

@@ -19,7 +19,25 @@
 
 /* Read dir/<file> of each kind; a missing shadow file is empty, a missing
  * passwd or group is an error. */
-static int load_set(const char *dir, struct pw_set *s, const char *who)
+/* A file of a root (layer: "roots/<name>"), read as the node sees it: its
+ * symlinks resolve inside the root, never to the head node's own files. */
+static int read_layer_file(struct tree *t, const char *layer, const char *path, struct strbuf *sb)
+{
+	int fd = tfs_layer_open(t, layer, path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	char proc[32];
+	tfs_fd_path(fd, proc);
+	struct stat st;
+	int r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read_file(proc, sb) : -EINVAL;
+	close(fd);
+	return r;
+}
+
+/* Read <dir>/<file> of each kind, from a layer of the tree when layer is set
+ * (dir is then "/etc"), else from the head node; a missing shadow file is
+ * empty, a missing passwd or group is an error. */
+static int load_set(struct tree *t, const char *layer, const char *dir, struct pw_set *s, const char *who)
 {
 	pw_set_init(s);
 	struct pw_db *dbs[4] = {&s->passwd, &s->group, &s->shadow, &s->gshadow};
@@ -27,12 +45,12 @@ static int load_set(const char *dir, struct pw_set *s, const char *who)
 		char p[PATH_MAX], err[256];
 		struct strbuf sb = STRBUF_INIT;
 		snprintf(p, sizeof(p), "%s/%s", dir, pw_file_name((enum pw_kind)k));
-		int r = read_file(p, &sb);
+		int r = layer ? read_layer_file(t, layer, p, &sb) : read_file(p, &sb);
 		if (r == -ENOENT && k >= PW_SHADOW)
 			r = 0;
 		if (r < 0) {
 			sb_free(&sb);
-			return cli_error(W, "%s: %s (%s)", p, strerror(-r), who);
+			return cli_error(W, "%s%s: %s (%s)", layer ? layer : "", p, strerror(-r), who);
 		}
 		r = pw_parse((enum pw_kind)k, sb_str(&sb), dbs[k], err, sizeof(err));
 		sb_free(&sb);
@@ -43,20 +61,26 @@ static int load_set(const char *dir, struct pw_set *s, const char *who)
 }
 
 /* Atomic write with owner and mode set before the rename, so the shadow
- * files are never visible with the wrong group. */
-static int write_owned(const char *path, const struct strbuf *sb, mode_t mode, gid_t gid)
+ * files are never visible with the wrong group; a symlink on the way (the
+ * overlay's etc/ made a link by a package) fails instead of being followed. */
+static int write_owned(struct tree *t, const char *rel, const struct strbuf *sb, mode_t mode, gid_t gid)
 {
-	return write_file_atomic_as(path, sb_str(sb), sb->len, mode, gid, 0);
+	return tfs_write(t, rel, sb_str(sb), sb->len, mode, 0, gid, 0);
 }
 
 /* Mode and group of the shadow files: as in the root (0640 root:shadow on
  * Debian), else the shadow group's, else 0600 root:root. */
-static void shadow_owner(const char *rootetc, const struct pw_set *merged, int k, mode_t *mode, gid_t *gid)
+static void shadow_owner(struct tree *t, const char *rootlayer, const struct pw_set *merged, int k, mode_t *mode,
+			 gid_t *gid)
 {
 	char p[PATH_MAX];
 	struct stat st;
-	snprintf(p, sizeof(p), "%s/%s", rootetc, pw_file_name((enum pw_kind)k));
-	if (stat(p, &st) == 0) {
+	snprintf(p, sizeof(p), "/etc/%s", pw_file_name((enum pw_kind)k));
+	int fd = tfs_layer_open(t, rootlayer, p, O_PATH);
+	int ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (fd >= 0)
+		close(fd);
+	if (ok) {
 		*mode = st.st_mode & 0640;
 		*gid = st.st_gid;
 		return;
@@ -90,12 +114,12 @@ static int sync_users(struct tree *t, const char *overlay, const char *root, con
 		return cli_error(W, "--root %s: no such root (see: hopeless root list)", root);
 	if (!is_dir(from))
 		return cli_error(W, "--from %s: not a directory", from);
-	tree_path(t, rootetc, sizeof(rootetc), "roots/%s/etc", root);
-	tree_path(t, etc, sizeof(etc), "roots/%s/etc", overlay);
+	tfs_fmt(rootetc, sizeof(rootetc), "roots/%s", root);
+	tfs_fmt(etc, sizeof(etc), "roots/%s/etc", overlay);
 	struct pw_set base, head, out;
-	int rc = load_set(rootetc, &base, "the root's own accounts");
+	int rc = load_set(t, rootetc, "/etc", &base, "the root's own accounts");
 	if (rc == 0)
-		rc = load_set(from, &head, "the head node's accounts");
+		rc = load_set(t, NULL, from, &head, "the head node's accounts");
 	else
 		pw_set_init(&head);
 	if (rc == 0 && pw_merge(&base, &head, &out, err, sizeof(err)) < 0)
@@ -107,24 +131,23 @@ static int sync_users(struct tree *t, const char *overlay, const char *root, con
 	}
 	/* Everything is computed; now write, one file at a time, atomically. */
 	struct pw_db *dbs[4] = {&out.passwd, &out.group, &out.shadow, &out.gshadow};
-	int r = mkdir_p(etc, 0755);
+	int r = tfs_mkdir_p(t, etc, 0755);
 	for (int i = 0; i < 4 && r == 0; i++) {
 		struct strbuf sb = STRBUF_INIT;
 		char p[PATH_MAX];
 		mode_t mode = 0644;
 		gid_t gid = 0;
 		if (i >= PW_SHADOW)
-			shadow_owner(rootetc, &out, i, &mode, &gid);
+			shadow_owner(t, rootetc, &out, i, &mode, &gid);
 		snprintf(p, sizeof(p), "%s/%s", etc, pw_file_name((enum pw_kind)i));
 		r = pw_format(dbs[i], &sb);
 		if (r == 0)
-			r = write_owned(p, &sb, mode, gid);
+			r = write_owned(t, p, &sb, mode, gid);
 		sb_free(&sb);
 	}
-	if (r == 0)
-		fsync_dir(etc);
-	else
-		rc = cli_error(W, "%s: %s", etc, strerror(-r));
+	if (r < 0)
+		rc = cli_error(W, "%s/%s: %s%s", t->dir, etc, strerror(-r),
+			       r == -ELOOP || r == -ENOTDIR ? " (a symbolic link on the way: not written through)" : "");
 	if (rc == 0)
 		printf("hopeless: users sync: %d users and %d groups from %s merged into %s (root %s)\n",
 		       count_regular(&head.passwd), count_regular(&head.group), from, etc, root);

@@ -27,7 +27,7 @@ int layer_rm_cmd(struct tree *t, const char *name, const char *kind, const char 
 /* Detach every mount below dir; then remove_tree that never crosses into
  * a mount (-EBUSY when something stays mounted). */
 int layer_unmount_below(const char *dir);
-int layer_remove_dir(const char *dir);
+int layer_remove_dir(struct tree *t, const char *rel);
 /* "12.3M" style. */
 void layer_human_size(long long bytes, char *out, size_t outlen);
 #endif

@@ -1,6 +1,7 @@
 /* ARP probes for the node's address (RFC 5227), on a packet socket since the
  * interface has no address yet. */
 #include "arp.h"
+#include "clock.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -51,13 +52,6 @@ int arp_frame_conflicts(const uint8_t *f, size_t len, const uint8_t mac[6], uint
 	return 1;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int arp_probe(int ifindex, const uint8_t mac[6], uint32_t ip, int probes, double wait_secs, uint8_t other[6])
 {
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
@@ -78,10 +72,10 @@ int arp_probe(int ifindex, const uint8_t mac[6], uint32_t ip, int probes, double
 	sll.sll_halen = 6;
 	memset(sll.sll_addr, 0xff, 6);
 	int r = 0, sent = 0;
-	double start = now(), end = start + wait_secs;
+	double start = clock_secs(), end = start + wait_secs;
 	double step = probes > 0 ? wait_secs / probes : wait_secs;
 	while (r == 0) {
-		double t = now();
+		double t = clock_secs();
 		if (t >= end)
 			break;
 		if (sent < probes && t >= start + sent * step) {

@@ -3,6 +3,7 @@
  * is checked against the bytes that remain, fixed-size options must have
  * their exact size, and the strings that later become a host name or a
  * mount source are kept only when they pass strict checks. */
+#include "clock.h"
 #include "dhcp.h"
 #include "log.h"
 #include "validate.h"
@@ -446,13 +447,6 @@ int dhcp_build_frame(uint8_t *frame, size_t cap, const uint8_t mac[6],
 
 /* --------------------------------------------------------------- client */
 
-static double now_secs(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void fmt_ip(char out[16], uint32_t nbo)
 {
 	const uint8_t *b = (const uint8_t *)&nbo;
@@ -469,9 +463,8 @@ static uint32_t new_xid(const uint8_t mac[6])
 	if (getrandom(&x, sizeof(x), GRND_INSECURE) == (ssize_t)sizeof(x))
 		return x;
 #endif
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	x = (uint32_t)ts.tv_nsec ^ (uint32_t)ts.tv_sec << 20;
+	uint64_t ns = clock_ns();
+	x = (uint32_t)(ns % 1000000000u) ^ (uint32_t)(ns / 1000000000u) << 20;
 	for (int i = 0; i < 6; i++)
 		x = x * 31 + mac[i];
 	return x;
@@ -616,7 +609,7 @@ int dhcp_client_run(int ifindex, const char *ifname, const uint8_t mac[6],
 		return fd;
 	}
 
-	double start = now_secs(), deadline = start + timeout;
+	double start = clock_secs(), deadline = start + timeout;
 	uint32_t xid = new_xid(mac);
 	uint32_t rnd = xid ^ 0x5bd1e995u;
 	int state = ST_SELECTING, attempt = 0, warned = 0, rc;
@@ -625,7 +618,7 @@ int dhcp_client_run(int ifindex, const char *ifname, const uint8_t mac[6],
 	char a[16], b[16];
 
 	for (;;) {
-		double t = now_secs();
+		double t = clock_secs();
 		if (t >= deadline) {
 			log_error("dhcp: no lease on %s after %.1f s", ifname, t - start);
 			rc = -ETIMEDOUT;
@@ -668,7 +661,7 @@ int dhcp_client_run(int ifindex, const char *ifname, const uint8_t mac[6],
 		}
 
 		double until = next_send < deadline ? next_send : deadline;
-		double left = until - now_secs();
+		double left = until - clock_secs();
 		int ms = left <= 0 ? 0 : left > 60.0 ? 60000 : (int)(left * 1000.0) + 1;
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		int pr = poll(&pfd, 1, ms);
@@ -727,7 +720,7 @@ int dhcp_client_run(int ifindex, const char *ifname, const uint8_t mac[6],
 				state = ST_REQUESTING;
 				attempt = 0;
 				delay = first;
-				next_send = now_secs(); /* send the REQUEST right away */
+				next_send = clock_secs(); /* send the REQUEST right away */
 				continue;
 			}
 			if (l.server_id && l.server_id != server)
@@ -744,7 +737,7 @@ int dhcp_client_run(int ifindex, const char *ifname, const uint8_t mac[6],
 				xid = new_xid(mac);
 				attempt = 0;
 				delay = first;
-				next_send = now_secs() + NAK_HOLDOFF;
+				next_send = clock_secs() + NAK_HOLDOFF;
 			}
 		}
 		if (rc <= 0)

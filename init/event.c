@@ -1,4 +1,5 @@
 /* Boot events over UDP syslog (RFC 5424, RFC 5426). */
+#include "clock.h"
 #include "event.h"
 #include "log.h"
 #include "syslog.h"
@@ -169,7 +170,7 @@ void event_emit(const char *phase, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	event_sink_add(&sink, phase, msg, log_uptime(), wall_now());
+	event_sink_add(&sink, phase, msg, clock_secs(), wall_now());
 }
 
 void event_network_up(const struct boot_config *c, const char *ip, const char *mac)

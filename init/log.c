@@ -1,5 +1,6 @@
 /* Console logging with boot-relative timestamps. The init writes to its
  * stdout, which the kernel connected to /dev/console. */
+#include "clock.h"
 #include "log.h"
 #include <stdio.h>
 #include <string.h>
@@ -8,14 +9,6 @@
 static double step_start;
 static char step_name[32];
 static int log_quiet;
-
-double log_uptime(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
-		return 0.0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void log_set_quiet(int quiet)
 {
@@ -26,7 +19,7 @@ static void log_line(const char *level, const char *fmt, va_list ap)
 {
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	printf("[%8.3f] hopeless-init: %s%s\n", log_uptime(), level, msg);
+	printf("[%8.3f] hopeless-init: %s%s\n", clock_secs(), level, msg);
 	fflush(stdout);
 }
 
@@ -51,7 +44,7 @@ void log_error(const char *fmt, ...)
 void step_begin(const char *name)
 {
 	snprintf(step_name, sizeof(step_name), "%s", name);
-	step_start = log_uptime();
+	step_start = clock_secs();
 }
 
 void step_end(const char *fmt, ...)
@@ -61,5 +54,5 @@ void step_end(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_info("%s: %s (%.3f s)", step_name, msg, log_uptime() - step_start);
+	log_info("%s: %s (%.3f s)", step_name, msg, clock_secs() - step_start);
 }

@@ -1,11 +1,9 @@
 /* Console logging for hopeless-init. Every line starts with the time since
- * the kernel booted, so a boot log reads as a timeline. */
+ * the kernel booted (clock.h), so a boot log reads as a timeline. */
 #ifndef HOPELESS_INIT_LOG_H
 #define HOPELESS_INIT_LOG_H
 #include <stdarg.h>
 
-/* Seconds since boot (CLOCK_BOOTTIME). */
-double log_uptime(void);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Step timing: step_begin() remembers the start, step_end() logs

@@ -4,6 +4,7 @@
  * root's init or carries out hopeless.onfail=. */
 #include "arp.h"
 #include "cmdline.h"
+#include "clock.h"
 #include "dhcp.h"
 #include "event.h"
 #include "log.h"
@@ -375,7 +376,7 @@ int main(void)
 {
 	struct boot b;
 	memset(&b, 0, sizeof(b));
-	b.t_start = log_uptime();
+	b.t_start = clock_secs();
 	early_mounts();
 	log_info("starting (pid %d)", (int)getpid());
 	if (read_cmdline(&b.cfg) < 0) {
@@ -397,7 +398,7 @@ int main(void)
 		if (r == 0)
 			break;
 		umount_all(&b);
-		double now = log_uptime();
+		double now = clock_secs();
 		if (now + delay > deadline) {
 			char why[160];
 			snprintf(why, sizeof(why), "no success after %d attempt(s) in %d s (last error: %s)", attempt,
@@ -406,9 +407,7 @@ int main(void)
 		}
 		/* +-20% jitter: a rack of nodes that lost the same server must not
 		 * come back at it in lockstep. */
-		struct timespec now_ts;
-		clock_gettime(CLOCK_MONOTONIC, &now_ts);
-		double wait = delay * (0.8 + 0.4 * (double)(now_ts.tv_nsec % 1000) / 1000.0);
+		double wait = delay * (0.8 + 0.4 * (double)(clock_ns() % 1000) / 1000.0);
 		log_info("attempt %d failed (%s); retrying in %.1f s", attempt, strerror(-r), wait);
 		event_emit("retry", "attempt %d failed: %s", attempt, strerror(-r));
 		struct timespec ts = {.tv_sec = (time_t)wait, .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9)};
@@ -422,7 +421,7 @@ int main(void)
 	int fd = open("/run/initramfs/fsck-root", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	if (fd >= 0)
 		close(fd);
-	log_info("boot: union root ready %.3f s after /init started; switching root", log_uptime() - b.t_start);
+	log_info("boot: union root ready %.3f s after /init started; switching root", clock_secs() - b.t_start);
 	event_emit("switchroot", "union root ready; exec %s", b.cfg.init);
 	r = switch_root(b.cfg.init, b.t_start);
 	on_failure(&b.cfg, "switch root failed");

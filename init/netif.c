@@ -5,6 +5,7 @@
  * simplicity beats reuse. Only <linux/...> headers are used for netlink and
  * interface flags (never <net/if.h>, which clashes with <linux/if.h> and
  * differs between glibc and musl). */
+#include "clock.h"
 #include "netif.h"
 #include "validate.h"
 
@@ -398,20 +399,13 @@ int netif_up(int ifindex)
 	return nl_request(&req.nh);
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int netif_wait_carrier(int ifindex, double timeout_secs)
 {
 	if (ifindex <= 0)
 		return -EINVAL;
 	if (!(timeout_secs > 0)) /* also catches NaN */
 		timeout_secs = 0;
-	double deadline = mono_now() + timeout_secs;
+	double deadline = clock_secs() + timeout_secs;
 	for (;;) {
 		struct netif l;
 		int rc = link_query(ifindex, &l, 1);
@@ -423,7 +417,7 @@ int netif_wait_carrier(int ifindex, double timeout_secs)
 		 * carries no traffic until IFF_UP. */
 		if (l.carrier && (l.flags & IFF_UP))
 			return 1;
-		double left = deadline - mono_now();
+		double left = deadline - clock_secs();
 		if (left <= 0)
 			return 0;
 		struct timespec ts = {0, CARRIER_POLL_NS};

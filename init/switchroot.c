@@ -3,6 +3,7 @@
  * they hold), the new root is moved over /, and init is exec'ed. /dev, /proc,
  * /sys and /run move along, so systemd finds them mounted (and
  * /run/hopeless keeps the layers reachable). */
+#include "clock.h"
 #include "log.h"
 #include "steps.h"
 #include <dirent.h>
@@ -104,7 +105,7 @@ int switch_root(const char *init, double t_start)
 		log_error("switchroot: chroot: %s", strerror(e));
 		return -e;
 	}
-	log_info("switchroot: exec %s (%.3f s after /init started)", init, log_uptime() - t_start);
+	log_info("switchroot: exec %s (%.3f s after /init started)", init, clock_secs() - t_start);
 	char *const argv[] = {(char *)init, NULL};
 	execv(init, argv);
 	int e = errno;

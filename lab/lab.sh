@@ -204,6 +204,18 @@ if [ -f /etc/hopeless-lab/probe ]; then
 		else
 			echo "LAB: create-in-own-state refused"
 		fi
+		# Symlinks a later head-node command might follow: beside the
+		# image, and in place of it.
+		if ln -s /etc/passwd /mnt/lab-link 2>/dev/null; then
+			echo "LAB: symlink-in-own-state ALLOWED"
+		else
+			echo "LAB: symlink-in-own-state refused"
+		fi
+		if ln -sf /etc/passwd /mnt/rw.img 2>/dev/null || mv -f /mnt/rw.img /mnt/rw.old 2>/dev/null; then
+			echo "LAB: replace-own-image ALLOWED"
+		else
+			echo "LAB: replace-own-image refused"
+		fi
 		umount /mnt
 	fi
 	if mount -t nfs4 -o "$o" "$server:/state/$other" /mnt; then

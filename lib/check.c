@@ -155,6 +155,23 @@ int check_duplicates(const struct tree_node *nodes, size_t n, struct check_repor
 	return r;
 }
 
+/* ---- addresses a node cannot have ---------------------------------------- */
+
+int check_node_addresses(const struct tree *t, const struct tree_node *nodes, size_t n, struct check_report *rep)
+{
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char where[96];
+		const char *why;
+		snprintf(where, sizeof(where), "nodes/%s.conf", nodes[i].hostname);
+		if (validate_node_ip(nodes[i].ip, t->conf.server, t->conf.netmask, &why) < 0)
+			r = check_add(rep, where, "ip: %s", why);
+		if (r == 0 && validate_node_mac(nodes[i].mac, &why) < 0)
+			r = check_add(rep, where, "mac: %s", why);
+	}
+	return r;
+}
+
 /* ---- kernels and initramfs ----------------------------------------------- */
 
 static int cmp_node_root(const void *a, const void *b)
@@ -654,7 +671,7 @@ int check_tree(const struct tree *t, struct check_report *rep, char *err, size_t
 		n = 0;
 	}
 	int (*const rules[])(const struct tree *, const struct tree_node *, size_t, struct check_report *) = {
-		check_layers, check_kernels, check_state_images, check_orphans, check_shadows,
+		check_node_addresses, check_layers, check_kernels, check_state_images, check_orphans, check_shadows,
 	};
 	int r = check_duplicates(nodes, n, rep);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]) && r == 0; i++)

@@ -22,6 +22,9 @@ void check_report_free(struct check_report *rep);
 int check_layers(const struct tree *t, const struct tree_node *nodes, size_t n, struct check_report *rep);
 /* Two nodes with one IP or one MAC (any spelling). O(n log n). */
 int check_duplicates(const struct tree_node *nodes, size_t n, struct check_report *rep);
+/* Node addresses no node can have (validate_node_ip, validate_node_mac):
+ * one problem per bad ip and per bad MAC, naming the node and why. */
+int check_node_addresses(const struct tree *t, const struct tree_node *nodes, size_t n, struct check_report *rep);
 /* Per root in use: a kernel with its modules, a built initramfs, and an
  * initramfs at least as new as that kernel (same bytes in tftp/). */
 int check_kernels(const struct tree *t, const struct tree_node *nodes, size_t n, struct check_report *rep);

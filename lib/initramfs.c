@@ -1,5 +1,6 @@
 /* Building the node initramfs: see initramfs.h. */
 #include "initramfs.h"
+#include "treefs.h"
 #include "util.h"
 #include "cpio.h"
 #include "modres.h"
@@ -46,13 +47,37 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
+static int read_regular_fd(int fd, uint8_t **out, size_t *outlen);
+
 static int read_regular_file(const char *path, uint8_t **out, size_t *outlen)
 {
 	*out = NULL;
 	*outlen = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	return read_regular_fd(fd, out, outlen);
+}
+
+/* A file of the root: inside it (root_fd set) or by its disk path. */
+static int read_root_file(const struct initramfs_opts *o, const char *inroot, const char *disk, uint8_t **out,
+			  size_t *outlen)
+{
+	if (o->root_fd <= 0)
+		return read_regular_file(disk, out, outlen);
+	*out = NULL;
+	*outlen = 0;
+	int fd = tfs_open_in_root(o->root_fd, inroot, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	return read_regular_fd(fd, out, outlen);
+}
+
+/* Reads and closes fd: regular files only, MAX_INPUT_FILE at most. */
+static int read_regular_fd(int fd, uint8_t **out, size_t *outlen)
+{
+	*out = NULL;
+	*outlen = 0;
 	struct stat st;
 	int r = 0;
 	if (fstat(fd, &st) != 0)
@@ -264,8 +289,12 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_report *rep
 		goto out;
 	}
 	for (size_t i = 0; i < mods.nmods; i++) {
-		r = cpio_add_file_from_disk(&w, mods.mods[i].archive_path, 0644,
-					    mods.mods[i].disk_path);
+		uint8_t *data = NULL;
+		size_t len = 0;
+		r = read_root_file(o, mods.mods[i].archive_path, mods.mods[i].disk_path, &data, &len);
+		if (r >= 0)
+			r = cpio_add_file(&w, mods.mods[i].archive_path, 0644, data, len);
+		free(data);
 		if (r < 0) {
 			fail(err, errlen, r, "module %s: %s", mods.mods[i].disk_path, strerror(-r));
 			goto out;
@@ -301,8 +330,10 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_report *rep
 		goto out;
 	}
 	if (o->out_kernel) {
+		char inroot[256];
 		snprintf(path, sizeof(path), "%s/boot/vmlinuz-%s", o->root, kver);
-		if ((r = read_regular_file(path, &kernel, &kernellen)) < 0) {
+		snprintf(inroot, sizeof(inroot), "/boot/vmlinuz-%s", kver);
+		if ((r = read_root_file(o, inroot, path, &kernel, &kernellen)) < 0) {
 			fail(err, errlen, r, "kernel %s: %s", path, strerror(-r));
 			goto out;
 		}

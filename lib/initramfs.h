@@ -19,6 +19,9 @@ struct initramfs_extra {
 
 struct initramfs_opts {
 	const char *root;         /* the root tree holding boot/ and lib/modules/ */
+	int root_fd;              /* > 0: root's directory (0, the default: by path); the kernel and modules are read
+				   * through it with RESOLVE_IN_ROOT, so a symlink in the root
+				   * never brings a head-node file into the boot files */
 	const char *kver;         /* NULL: the single boot/vmlinuz-<v> with lib/modules/<v> */
 	const char *init_path;    /* the static hopeless-init binary */
 	const char *busybox_path; /* NULL, or adds /bin/busybox and /bin/sh -> busybox */

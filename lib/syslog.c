@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct cur {
@@ -449,4 +450,11 @@ int syslog_sd_close(char *sd, size_t cap)
 	sd[o] = ']';
 	sd[o + 1] = '\0';
 	return 0;
+}
+
+int syslog_hostname_is(const char *claim, const char *name, const char *ip)
+{
+	size_t len = strlen(name);
+	return !strcmp(claim, "-") || !strcmp(claim, ip) || !strcasecmp(claim, name) ||
+	       (len && !strncasecmp(claim, name, len) && claim[len] == '.');
 }

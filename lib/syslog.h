@@ -60,4 +60,10 @@ int syslog_sd_get(const struct syslog_msg *m, const char *sd_id, const char *nam
 		  size_t cap);
 /* A TIMESTAMP (as syslog_parse accepts it) to seconds since the epoch. */
 int syslog_time_parse(const char *ts, double *epoch);
+/* 1 when a HOSTNAME a message claims is consistent with the node it came
+ * from (registered name and address): the NILVALUE "-", the address, the
+ * name in any case, or the name followed by a domain ("n1.cluster.lab").
+ * Events are attributed by source address either way; a mismatch is only
+ * counted. */
+int syslog_hostname_is(const char *claim, const char *name, const char *ip);
 #endif

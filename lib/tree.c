@@ -265,39 +265,60 @@ int tree_path(const struct tree *t, char *out, size_t outlen, const char *fmt, .
 	return 0;
 }
 
+/* The tree path goes verbatim into generated configs (ganesha, exports,
+ * dnsmasq) and onto command lines: keep it to characters none of them
+ * needs to quote. */
+static int tree_dir_ok(const char *dir)
+{
+	for (const char *p = dir; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("/._+-", *p)))
+			return 0;
+	return 1;
+}
+
 int tree_open(struct tree *t, const char *dir, char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
 	t->lock_fd = -1;
+	t->fd = -1;
 	if (!realpath(dir, t->dir)) {
 		snprintf(err, errlen, "%s: %s (create it with: hopeless init)", dir, strerror(errno));
 		return -ENOENT;
 	}
-	char p[PATH_MAX];
-	if (tree_path(t, p, sizeof(p), "hopeless.conf") < 0)
-		return -ENAMETOOLONG;
+	if (!tree_dir_ok(t->dir)) {
+		snprintf(err, errlen, "%s: the tree path may hold only letters, digits and / . _ + - "
+			 "(it is written into service configs); move the tree", t->dir);
+		return -EINVAL;
+	}
+	t->fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->fd < 0) {
+		snprintf(err, errlen, "%s: %s", t->dir, strerror(errno));
+		return -errno;
+	}
 	struct strbuf sb = STRBUF_INIT;
-	int r = read_file(p, &sb);
+	int r = tfs_read(t, "hopeless.conf", &sb);
 	if (r < 0) {
 		snprintf(err, errlen, "%s: not a hopeless tree (no hopeless.conf; create one with: hopeless init)", t->dir);
+		sb_free(&sb);
+		tree_close(t);
 		return -ENOENT;
 	}
 	char e2[256];
 	r = tree_conf_parse(sb_str(&sb), &t->conf, e2, sizeof(e2));
 	sb_free(&sb);
-	if (r < 0)
-		snprintf(err, errlen, "%s: %s", p, e2);
+	if (r < 0) {
+		snprintf(err, errlen, "%s/hopeless.conf: %s", t->dir, e2);
+		tree_close(t);
+	}
 	return r;
 }
 
 int tree_lock(struct tree *t)
 {
-	char p[PATH_MAX];
-	if (tree_path(t, p, sizeof(p), ".lock") < 0)
-		return -ENAMETOOLONG;
-	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = tfs_open(t, ".lock", O_RDWR | O_CREAT, 0600);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while (flock(fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
 			int e = -errno;
@@ -313,7 +334,10 @@ void tree_close(struct tree *t)
 {
 	if (t->lock_fd >= 0)
 		close(t->lock_fd);
+	if (t->fd >= 0)
+		close(t->fd);
 	t->lock_fd = -1;
+	t->fd = -1;
 }
 
 const char *tree_layer_kind(const struct tree *t, const char *name)
@@ -321,7 +345,7 @@ const char *tree_layer_kind(const struct tree *t, const char *name)
 	if (validate_name(name, NULL) < 0)
 		return NULL;
 	char p[PATH_MAX], kind[16];
-	if (tree_path(t, p, sizeof(p), "meta/%s", name) < 0 || read_line_file(p, kind, sizeof(kind)) < 0)
+	if (tfs_fmt(p, sizeof(p), "meta/%s", name) < 0 || tfs_read_line(t, p, kind, sizeof(kind)) < 0)
 		return NULL;
 	if (!strcmp(kind, "root"))
 		return "root";
@@ -338,10 +362,10 @@ int tree_node_load(const struct tree *t, const char *hostname, struct tree_node 
 		return -EINVAL;
 	}
 	char p[PATH_MAX];
-	if (tree_path(t, p, sizeof(p), "nodes/%s.conf", hostname) < 0)
+	if (tfs_fmt(p, sizeof(p), "nodes/%s.conf", hostname) < 0)
 		return -ENAMETOOLONG;
 	struct strbuf sb = STRBUF_INIT;
-	int r = read_file(p, &sb);
+	int r = tfs_read(t, p, &sb);
 	if (r < 0) {
 		snprintf(err, errlen, "%s: no such node (see: hopeless node list)", hostname);
 		return r;
@@ -350,15 +374,16 @@ int tree_node_load(const struct tree *t, const char *hostname, struct tree_node 
 	r = tree_node_parse(sb_str(&sb), n, e2, sizeof(e2));
 	sb_free(&sb);
 	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", p, e2);
+		snprintf(err, errlen, "%s/%s: %s", t->dir, p, e2);
 		return r;
 	}
-	/* The layer names live in the host overlay, as in the original layout. */
-	if (tree_path(t, p, sizeof(p), "clients/%s/hopeless.root", n->ip) < 0 ||
-	    read_line_file(p, n->root, sizeof(n->root)) < 0)
+	/* The layer names live in the host overlay, as in the original layout;
+	 * a name that is not a valid layer name is no name (check reports it). */
+	if (tfs_fmt(p, sizeof(p), "clients/%s/hopeless.root", n->ip) < 0 ||
+	    tfs_read_line(t, p, n->root, sizeof(n->root)) < 0 || validate_name(n->root, NULL) < 0)
 		n->root[0] = '\0';
-	if (tree_path(t, p, sizeof(p), "clients/%s/hopeless.overlay", n->ip) < 0 ||
-	    read_line_file(p, n->overlay, sizeof(n->overlay)) < 0)
+	if (tfs_fmt(p, sizeof(p), "clients/%s/hopeless.overlay", n->ip) < 0 ||
+	    tfs_read_line(t, p, n->overlay, sizeof(n->overlay)) < 0 || validate_name(n->overlay, NULL) < 0)
 		n->overlay[0] = '\0';
 	return 0;
 }
@@ -377,14 +402,16 @@ void tree_names_free(char **names, size_t count)
 
 int tree_list_names(const struct tree *t, const char *sub, char ***names, size_t *count)
 {
-	char p[PATH_MAX];
 	*names = NULL;
 	*count = 0;
-	if (tree_path(t, p, sizeof(p), "%s", sub) < 0)
-		return -ENAMETOOLONG;
-	DIR *d = opendir(p);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+	int dfd = tfs_open(t, sub, O_RDONLY | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
 	char **v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;

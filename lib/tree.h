@@ -12,6 +12,7 @@
 #ifndef HOPELESS_TREE_H
 #define HOPELESS_TREE_H
 #include "util.h"
+#include "treefs.h"
 #include <limits.h>
 #include <stddef.h>
 
@@ -47,7 +48,8 @@ struct tree_node {
 };
 
 struct tree {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX]; /* for messages and generated configs; files are reached through fd */
+	int fd;             /* the tree's directory: every access resolves beneath it (treefs.h) */
 	int lock_fd;
 	struct tree_conf conf;
 };
@@ -66,7 +68,8 @@ int tree_open(struct tree *t, const char *dir, char *err, size_t errlen);
 /* Take the tree lock (blocking flock on <dir>/.lock). */
 int tree_lock(struct tree *t);
 void tree_close(struct tree *t);
-/* snprintf "<tree dir>/<fmt...>" into out; -ENAMETOOLONG if it does not fit. */
+/* snprintf "<tree dir>/<fmt...>" into out; -ENAMETOOLONG if it does not fit.
+ * For messages and generated configs only: files are opened with treefs. */
 int tree_path(const struct tree *t, char *out, size_t outlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

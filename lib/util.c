@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 static int sb_grow(struct strbuf *sb, size_t extra)
@@ -246,28 +247,99 @@ int remove_tree(const char *path)
 	return r == 0 ? 0 : (r < 0 ? r : -EIO);
 }
 
-int run_cmd(char *const argv[], int quiet)
+static volatile sig_atomic_t run_child_pid;
+static void run_forward(int sig)
 {
-	pid_t pid = fork();
-	if (pid < 0)
+	if (run_child_pid > 0)
+		kill(run_child_pid, sig);
+}
+
+/* In the child: redirections and the fds to keep across exec. */
+static void run_child_setup(const struct run_opts *o, int out_fd)
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (out_fd >= 0)
+		dup2(out_fd, 1);
+	else if (o->quiet && null >= 0)
+		dup2(null, 1);
+	if (o->no_stderr && null >= 0)
+		dup2(null, 2);
+	for (size_t i = 0; i < o->nkeep; i++) {
+		int fl = fcntl(o->keep_fds[i], F_GETFD);
+		if (fl >= 0)
+			fcntl(o->keep_fds[i], F_SETFD, fl & ~FD_CLOEXEC);
+	}
+}
+
+static void run_drain(int fd, struct strbuf *sb)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sb_addn(sb, buf, (size_t)n);
+	}
+}
+
+int run_prog(char *const argv[], const struct run_opts *o)
+{
+	static const struct run_opts none;
+	if (!o)
+		o = &none;
+	int fds[2] = {-1, -1};
+	if (o->capture && pipe2(fds, O_CLOEXEC) != 0)
 		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+		if (fds[0] >= 0)
+			close(fds[0]), close(fds[1]);
+		return e;
+	}
 	if (pid == 0) {
-		if (quiet) {
-			int fd = open("/dev/null", O_WRONLY);
-			if (fd >= 0) {
-				dup2(fd, 1);
-				close(fd);
-			}
-		}
+		run_child_setup(o, fds[1]);
 		execvp(argv[0], argv);
 		fprintf(stderr, "hopeless: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	int st;
+	const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa = {.sa_handler = run_forward}, old[3];
+	sigemptyset(&sa.sa_mask);
+	if (o->forward_signals) {
+		run_child_pid = pid;
+		for (int i = 0; i < 3; i++)
+			sigaction(sigs[i], &sa, &old[i]);
+	}
+	if (o->capture) {
+		close(fds[1]);
+		run_drain(fds[0], o->capture);
+		close(fds[0]);
+	}
+	int st = 0, r = 0;
 	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
+		if (errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	if (o->forward_signals) {
+		run_child_pid = 0;
+		for (int i = 0; i < 3; i++)
+			sigaction(sigs[i], &old[i], NULL);
+	}
+	if (r < 0)
+		return r;
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+int run_cmd(char *const argv[], int quiet)
+{
+	struct run_opts o = {.quiet = quiet};
+	return run_prog(argv, &o);
 }

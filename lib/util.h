@@ -27,6 +27,13 @@ static inline void sb_freep(struct strbuf *sb) { sb_free(sb); }
 static inline void freep(void *p) { extern void free(void *); free(*(void **)p); }
 #define _cleanup_sb_ __attribute__((cleanup(sb_freep)))
 #define _cleanup_free_ __attribute__((cleanup(freep)))
+static inline void closep(int *fd)
+{
+	extern int close(int);
+	if (*fd >= 0)
+		close(*fd);
+}
+#define _cleanup_fd_ __attribute__((cleanup(closep)))
 
 /* Write data to path atomically: <path>.tmp.<pid>, fsync, rename, fsync dir. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
@@ -49,7 +56,18 @@ int is_dir(const char *path);
 int fsync_dir(const char *dir);
 /* Remove a tree (like rm -rf) without following symlinks. */
 int remove_tree(const char *path);
-/* Run argv (argv[0] searched in PATH), wait; returns exit status (0..255),
- * or negative errno when it could not run. quiet: stdout to /dev/null. */
+/* The one way hopeless runs another program. argv[0] is searched in PATH;
+ * returns its exit status (0..255, 128+N for signal N), or a negative errno
+ * when it could not run. */
+struct run_opts {
+	int quiet;               /* stdout to /dev/null */
+	int no_stderr;           /* stderr to /dev/null */
+	struct strbuf *capture;  /* stdout collected here (quiet ignored) */
+	const int *keep_fds;     /* fds the program gets (for /proc/self/fd/N paths) */
+	size_t nkeep;
+	int forward_signals;     /* SIGINT/TERM/HUP to us go to the child, which fails normally */
+};
+int run_prog(char *const argv[], const struct run_opts *o);
+/* Shorthand: run_prog with only quiet set. */
 int run_cmd(char *const argv[], int quiet);
 #endif

@@ -2,6 +2,7 @@
  * hands us passes through here before it becomes a path or a config line. */
 #include "validate.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,24 +111,123 @@ static int hexval(char c)
 	return -1;
 }
 
-int validate_mac(const char *s, uint8_t out[6], const char **why)
+/* Syntax only: six hex pairs, one separator throughout. */
+static int parse_mac(const char *s, uint8_t m[6], const char **why)
 {
 	if (!s || strlen(s) != 17)
 		return fail(why, "not a MAC address (want aa:bb:cc:dd:ee:ff)");
 	char sep = s[2];
 	if (sep != ':' && sep != '-')
 		return fail(why, "not a MAC address (want aa:bb:cc:dd:ee:ff)");
-	uint8_t m[6];
 	for (int i = 0; i < 6; i++) {
 		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
 		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != sep))
 			return fail(why, "not a MAC address (want aa:bb:cc:dd:ee:ff)");
 		m[i] = (uint8_t)(hi << 4 | lo);
 	}
+	return 0;
+}
+
+int validate_mac(const char *s, uint8_t out[6], const char **why)
+{
+	uint8_t m[6];
+	if (parse_mac(s, m, why) < 0)
+		return -EINVAL;
 	if (m[0] & 1)
 		return fail(why, "multicast MAC address");
 	if (out)
 		memcpy(out, m, 6);
+	return 0;
+}
+
+/* The reasons of validate_node_ip/_mac that name the value. */
+static char node_why[160];
+
+static int failf(const char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int failf(const char **why, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(node_why, sizeof(node_why), fmt, ap);
+	va_end(ap);
+	return fail(why, node_why);
+}
+
+int validate_node_mac(const char *mac, const char **why)
+{
+	uint8_t m[6];
+	if (parse_mac(mac, m, why) < 0)
+		return -EINVAL;
+	static const uint8_t zero[6], bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	if (!memcmp(m, zero, 6))
+		return failf(why, "%s is the all-zero MAC address, which no network card has", mac);
+	if (!memcmp(m, bcast, 6))
+		return failf(why, "%s is the broadcast MAC address", mac);
+	if (m[0] & 1)
+		return failf(why, "%s is a multicast MAC address (lowest bit of the first octet set)", mac);
+	return 0;
+}
+
+/* Host byte order, so that ranges compare as numbers. */
+static uint32_t host_order(uint32_t net)
+{
+	const uint8_t *b = (const uint8_t *)&net;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void fmt_ipv4(uint32_t a, char out[16])
+{
+	snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+/* Ranges no node can have, whatever the cluster's subnet. */
+static int special_range(const char *ip, uint32_t a, const char **why)
+{
+	if (a >> 24 == 0)
+		return failf(why, "%s is in 0.0.0.0/8 (\"this network\"), which no host can have", ip);
+	if (a >> 24 == 127)
+		return failf(why, "%s is a loopback address (127.0.0.0/8)", ip);
+	if (a >> 16 == (169u << 8 | 254))
+		return failf(why, "%s is a link-local address (169.254.0.0/16)", ip);
+	if (a >> 28 == 0xe)
+		return failf(why, "%s is a multicast address (224.0.0.0/4)", ip);
+	if (a == 0xffffffffu)
+		return failf(why, "%s is the limited broadcast address", ip);
+	if (a >> 28 == 0xf)
+		return failf(why, "%s is a reserved address (240.0.0.0/4)", ip);
+	return 0;
+}
+
+int validate_node_ip(const char *ip, const char *server, const char *netmask, const char **why)
+{
+	uint32_t a, srv, mask;
+	if (validate_ipv4(ip, &a, why) < 0)
+		return -EINVAL;
+	if (validate_ipv4(server, &srv, NULL) < 0)
+		return fail(why, "the cluster's server address (hopeless.conf) is not an IPv4 address");
+	if (validate_ipv4(netmask, &mask, NULL) < 0)
+		return fail(why, "the cluster's netmask (hopeless.conf) is not an IPv4 address");
+	a = host_order(a);
+	srv = host_order(srv);
+	mask = host_order(mask);
+	if ((~mask & (~mask + 1)) != 0)
+		return fail(why, "the cluster's netmask (hopeless.conf) is not contiguous");
+	if (special_range(ip, a, why) < 0)
+		return -EINVAL;
+	int prefix = 0;
+	for (uint32_t m = mask; m; m <<= 1)
+		prefix++;
+	char net[16];
+	fmt_ipv4(srv & mask, net);
+	if ((a & mask) != (srv & mask))
+		return failf(why, "%s is outside the cluster subnet %s/%d (server and netmask in hopeless.conf)", ip,
+			     net, prefix);
+	if (prefix <= 30 && a == (srv & mask))
+		return failf(why, "%s is the network address of %s/%d", ip, net, prefix);
+	if (prefix <= 30 && a == (srv | ~mask))
+		return failf(why, "%s is the broadcast address of %s/%d", ip, net, prefix);
+	if (a == srv)
+		return failf(why, "%s is the head node's own address (server in hopeless.conf)", ip);
 	return 0;
 }
 

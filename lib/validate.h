@@ -23,4 +23,23 @@ int validate_mac(const char *s, uint8_t out[6], const char **why);
 int validate_export_path(const char *s, const char **why);
 /* Kernel module names: letters, digits, '_' and '-', 1 to maxlen characters. */
 int validate_module_name(const char *s, size_t maxlen);
+
+/* Addresses a node can really have; `node add`, `node set`, bulk add and
+ * `hopeless check` ask these. Unlike the syntax checks above, *why may name
+ * the value ("10.0.0.255 is the broadcast address of 10.0.0.0/24"): it then
+ * points to static storage, valid until the next call of either function.
+ *
+ * validate_node_ip refuses, beyond a malformed address: 0.0.0.0/8 ("this
+ * network"), 127.0.0.0/8 (loopback), 169.254.0.0/16 (link-local),
+ * 224.0.0.0/4 (multicast), 240.0.0.0/4 (reserved), 255.255.255.255; then
+ * any address outside the cluster subnet (server & netmask), the subnet's
+ * network and broadcast addresses (subnets up to /30), and the head node's
+ * own address (server). server and netmask are the tree's (hopeless.conf);
+ * -EINVAL with a reason also when they are malformed or the netmask is not
+ * contiguous. */
+int validate_node_ip(const char *ip, const char *server, const char *netmask, const char **why);
+/* validate_node_mac refuses, beyond a malformed MAC: 00:00:00:00:00:00,
+ * ff:ff:ff:ff:ff:ff and any multicast MAC (lowest bit of the first octet
+ * set). Locally administered MACs (qemu's 52:54:00:..) are fine. */
+int validate_node_mac(const char *mac, const char **why);
 #endif

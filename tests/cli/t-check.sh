@@ -58,6 +58,27 @@ problem "a duplicate MAC in another spelling" \
 	"hopeless check: nodes/n3.conf: MAC 52-54-00-00-09-12 also used by node n2" \
 	"sed 's/hostname = n2/hostname = n3/; s/ip = 10.9.0.12/ip = 10.9.0.11/; s/mac = .*/mac = 52-54-00-00-09-12/' $T/nodes/n2.conf > $T/nodes/n3.conf" \
 	"rm $T/nodes/n3.conf"
+# Node files written by hand: node add refuses these addresses.
+problem "a node on the subnet's broadcast address" \
+	"hopeless check: nodes/n3.conf: ip: 10.9.0.255 is the broadcast address of 10.9.0.0/24" \
+	"sed 's/hostname = n2/hostname = n3/; s/ip = 10.9.0.12/ip = 10.9.0.255/; s/09:12/09:13/' $T/nodes/n2.conf > $T/nodes/n3.conf" \
+	"rm $T/nodes/n3.conf"
+problem "a node outside the cluster subnet" \
+	"hopeless check: nodes/n3.conf: ip: 10.9.7.13 is outside the cluster subnet 10.9.0.0/24 (server and netmask in hopeless.conf)" \
+	"sed 's/hostname = n2/hostname = n3/; s/ip = 10.9.0.12/ip = 10.9.7.13/; s/09:12/09:13/' $T/nodes/n2.conf > $T/nodes/n3.conf" \
+	"rm $T/nodes/n3.conf"
+problem "a node on the head node's address" \
+	"hopeless check: nodes/n3.conf: ip: 10.9.0.1 is the head node's own address (server in hopeless.conf)" \
+	"sed 's/hostname = n2/hostname = n3/; s/ip = 10.9.0.12/ip = 10.9.0.1/; s/09:12/09:13/' $T/nodes/n2.conf > $T/nodes/n3.conf" \
+	"rm $T/nodes/n3.conf"
+problem "a loopback node address" \
+	"hopeless check: nodes/n3.conf: ip: 127.0.0.13 is a loopback address (127.0.0.0/8)" \
+	"sed 's/hostname = n2/hostname = n3/; s/ip = 10.9.0.12/ip = 127.0.0.13/; s/09:12/09:13/' $T/nodes/n2.conf > $T/nodes/n3.conf" \
+	"rm $T/nodes/n3.conf"
+problem "an all-zero MAC" \
+	"hopeless check: nodes/n3.conf: mac: 00:00:00:00:00:00 is the all-zero MAC address, which no network card has" \
+	"sed 's/hostname = n2/hostname = n3/; s/ip = 10.9.0.12/ip = 10.9.0.13/; s/mac = .*/mac = 00:00:00:00:00:00/' $T/nodes/n2.conf > $T/nodes/n3.conf" \
+	"rm $T/nodes/n3.conf"
 problem "a root without a kernel" \
 	"hopeless check: roots/deb12: no kernel (boot/vmlinuz-<version> with lib/modules/<version>) for 2 node(s): install a kernel package in the root" \
 	"mv $T/roots/deb12/boot/vmlinuz-6.1.0-9 $SCRATCH/k" "mv $SCRATCH/k $T/roots/deb12/boot/vmlinuz-6.1.0-9"

@@ -83,7 +83,7 @@ cp "$SCRATCH/n1.conf" "$T/nodes/n1.conf"
 D="$SCRATCH/a tree"
 if "$HOPELESS" -C "$D" init --server 10.7.0.1 --interface br7 >/dev/null 2>&1; then
 	out=$("$HOPELESS" -C "$D" config 2>&1 >/dev/null); rc=$?
-	one_refusal() { test "$rc" != 0 && test "$(printf '%s\n' "$out" | wc -l)" = 1 && [[ "$out" == *"tree directory"* ]]; }
+	one_refusal() { test "$rc" != 0 && test "$(printf '%s\n' "$out" | wc -l)" = 1 && { [[ "$out" == *"tree directory"* ]] || [[ "$out" == *"tree path"* ]]; }; }
 	check "a tree path with a space: config refuses it in one line ($out)" one_refusal
 	check "... and writes no config" test ! -e "$D/etc/dnsmasq.conf"
 else

@@ -9,7 +9,7 @@ q() { "$@" >/dev/null 2>&1; }
 SMALL=$SCRATCH/small
 trap 'mountpoint -q "$SMALL" && umount "$SMALL"; rm -rf "$SCRATCH"' EXIT
 
-check "init" q H init --server 10.20.0.1 --image-size 8M
+check "init" q H init --server 10.20.0.1 --netmask 255.0.0.0 --image-size 8M
 mkdir -p "$SCRATCH/r/boot"
 check "root add" q H root add deb12 --from "$SCRATCH/r"
 check "overlay add" q H overlay add compute

@@ -91,13 +91,18 @@ check "inspect of a tmpfs node reads the lower layers" test "$(H node inspect n3
 # reset: fresh image, timestamped backup unless --no-backup, keys survive
 keys_before=$(cat "$S1"/ssh_host_*)
 check "reset" q H node reset n1
-check "reset keeps a timestamped backup" test "$(ls "$T/state/10.9.0.11" | grep -c '^rw\.img\.[0-9]\{8\}T[0-9]\{6\}')" = 1
-check "backup holds the node's write" sh -c "debugfs -c -R 'cat /upper/etc/motd' \$(ls -d '$T'/state/10.9.0.11/rw.img.2*) 2>/dev/null | grep -q 'node motd'"
+check "reset keeps a timestamped backup outside the state export" test "$(ls "$T/backups/10.9.0.11" | grep -c '^rw\.img\.[0-9]\{8\}T[0-9]\{6\}')" = 1
+check "the state export holds only rw.img" test "$(ls -A "$T/state/10.9.0.11")" = rw.img
+check "backups/ is root-only" test "$(stat -c %a "$T/backups")" = 700
+check "backup holds the node's write" sh -c "debugfs -c -R 'cat /upper/etc/motd' \$(ls -d '$T'/backups/10.9.0.11/rw.img.2*) 2>/dev/null | grep -q 'node motd'"
 check "fresh image has no upper file: inspect shows the root's" test "$(H node inspect n1 /etc/motd 2>/dev/null)" = "root motd"
 check "ssh keys survive reset" test "$(cat "$S1"/ssh_host_*)" = "$keys_before"
 check "reset --no-backup" q H node reset n1 --no-backup
-check "no second backup" test "$(ls "$T/state/10.9.0.11" | grep -c '^rw\.img\.')" = 1
-check "reset image is root-only" test "$(stat -c %a "$IMG")" = 600
+check "no second backup" test "$(ls "$T/backups/10.9.0.11" | grep -c '^rw\.img\.')" = 1
+check "reset image is 0600" test "$(stat -c %a "$IMG")" = 600
+uid=$(sed -n 's/^state_uid *= *//p' "$T/hopeless.conf")
+check "reset image belongs to state_uid ($uid), its directory to root" \
+	test "$(stat -c %u:%g "$IMG") $(stat -c '%u %a' "$T/state/10.9.0.11")" = "$uid:$uid 0 755"
 
 # rm
 out=$(H node rm n3)
@@ -107,6 +112,7 @@ check "rm removed the entry and the host overlay" test ! -e "$T/nodes/n3.conf" -
 check "rm kept the state" test -d "$T/state/10.9.0.13"
 check "rm --purge n2" q H node rm n2 --purge
 check "rm --purge removed the state" test ! -e "$T/state/10.9.0.12" -a ! -e "$T/clients/10.9.0.12"
+check "rm --purge kept the image in backups/" test "$(ls "$T/backups/10.9.0.12" | grep -c '^rw\.img\.2')" = 1
 check "list after rm" test "$(H node list | awk 'NR>1{print $1}')" = n1
 check "no world-writable file" test -z "$(find "$T" -perm -o+w ! -type l)"
 

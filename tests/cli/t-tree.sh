@@ -27,7 +27,7 @@ check "rw.img is root-only" test "$(stat -c %a "$T/state/10.9.0.11/rw.img")" = 6
 check "tmpfs node has no image" test ! -e "$T/state/10.9.0.12/rw.img"
 check "images have no multi-mount protection by default" sh -c "! dumpe2fs -h '$T/state/10.9.0.11/rw.img' 2>/dev/null | grep -q 'features:.* mmp'"
 T2=$SCRATCH/tree-mmp
-"$HOPELESS" -C "$T2" init --image-size 16M >/dev/null && sed -i 's/^image_mmp = no$/image_mmp = yes/' "$T2/hopeless.conf" &&
+"$HOPELESS" -C "$T2" init --server 10.9.0.1 --image-size 16M >/dev/null && sed -i 's/^image_mmp = no$/image_mmp = yes/' "$T2/hopeless.conf" &&
 	"$HOPELESS" -C "$T2" root add r --from "$R" >/dev/null && "$HOPELESS" -C "$T2" overlay add o >/dev/null &&
 	"$HOPELESS" -C "$T2" node add m1 --ip 10.9.0.21 --mac 52:54:00:00:09:21 --root r --overlay o >/dev/null
 check "image_mmp = yes gives images multi-mount protection" sh -c "dumpe2fs -h '$T2/state/10.9.0.21/rw.img' 2>/dev/null | grep -q 'features:.* mmp'"

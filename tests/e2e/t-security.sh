@@ -26,6 +26,24 @@ check "node1 cannot mount node2's state export" grep -q 'LAB: mount-other-state 
 check "no mount of another node's state was allowed" sh -c "! grep -q 'mount-other-state ALLOWED' '$c'"
 check "node1 cannot create a file in its own state export (root squashed)" grep -q 'LAB: create-in-own-state refused' "$c"
 check "no file created in node1's state dir on the head node" test "$(ls -A "$T/state/$ip1")" = rw.img
+check "node1 cannot plant a symlink in its state export" grep -q 'LAB: symlink-in-own-state refused' "$c"
+check "node1 cannot replace or move its image" grep -q 'LAB: replace-own-image refused' "$c"
+check "node1's rw.img is still a regular file" test -f "$T/state/$ip1/rw.img" -a ! -L "$T/state/$ip1/rw.img"
+# What the node tried to plant (and, as if it had succeeded, planted here by
+# hand), then the administrator's commands on that node: no head-node file
+# outside the tree may change. /etc is digested as the decoy.
+ln -s /etc/passwd "$T/state/$ip1/lab-link"
+digest_etc() { find /etc -xdev -type f -readable -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 sha256sum 2>/dev/null | sha256sum; }
+etc_before=$(digest_etc)
+H() { "$HOPELESS" -C "$T" "$@"; }
+check "node reset --force on node1" sh -c "'$HOPELESS' -C '$T' node reset node1 --force >/dev/null 2>&1"
+check "node set --state tmpfs, then image" sh -c "'$HOPELESS' -C '$T' node set node1 --state tmpfs >/dev/null && '$HOPELESS' -C '$T' node set node1 --state image >/dev/null"
+check "node inspect node1 /etc/hostname" test "$(H node inspect node1 /etc/hostname 2>/dev/null)" = node1
+ln -sfn /etc/passwd "$T/state/$ip1/rw.img"
+check "node inspect with rw.img a symlink fails in one line" sh -c "test \$('$HOPELESS' -C '$T' node inspect node1 /etc/hostname 2>&1 >/dev/null | wc -l) = 1"
+check "node rm --purge --force on node1" sh -c "'$HOPELESS' -C '$T' node rm node1 --purge --force >/dev/null 2>&1"
+check "no file under /etc changed" test "$(digest_etc)" = "$etc_before"
+check "node1's state is gone, nothing left behind" test ! -e "$T/state/$ip1"
 check "node1 cannot mount node2's overlay (storage)" grep -q 'LAB: mount-layer-storage refused' "$c"
 check "node1 cannot mount a layer no node uses" grep -q 'LAB: mount-layer-unused refused' "$c"
 check "node1 read no shadow file of another layer" sh -c "! grep -q 'LAB: read-shadow' '$c'"

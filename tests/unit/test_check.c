@@ -165,6 +165,40 @@ TEST(check_duplicate_ip_and_mac)
 	scratch_free(&s);
 }
 
+TEST(check_node_addresses_found)
+{
+	struct scratch s;
+	scratch_make(&s);
+	/* Written by hand: node add refuses these. */
+	node(&s, "bcast", "10.5.0.255", "52:54:00:00:00:13", "tmpfs");
+	node(&s, "zero", "10.5.0.14", "00:00:00:00:00:00", "tmpfs");
+	node(&s, "head", "10.5.0.1", "52:54:00:00:00:15", "tmpfs");
+	size_t n;
+	char *out = run_check(&s, &n);
+	CHECK_CONTAINS(out, "nodes/bcast.conf: ip: 10.5.0.255 is the broadcast address of 10.5.0.0/24\n");
+	CHECK_CONTAINS(out, "nodes/zero.conf: mac: 00:00:00:00:00:00 is the all-zero MAC address");
+	CHECK_CONTAINS(out, "nodes/head.conf: ip: 10.5.0.1 is the head node's own address");
+	CHECK_INT(n, 3);
+	free(out);
+	/* In memory (the node file parser already refuses multicast MACs). */
+	struct tree_node v[2];
+	memset(v, 0, sizeof(v));
+	snprintf(v[0].hostname, 64, "a");
+	snprintf(v[0].ip, 16, "127.0.0.1");
+	snprintf(v[0].mac, 18, "01:00:5e:00:00:01");
+	snprintf(v[1].hostname, 64, "b");
+	snprintf(v[1].ip, 16, "10.5.0.20");
+	snprintf(v[1].mac, 18, "52:54:00:00:00:20");
+	struct check_report rep = {STRBUF_INIT, 0};
+	CHECK_INT(check_node_addresses(&s.t, v, 2, &rep), 0);
+	CHECK_STR(sb_str(&rep.lines), "nodes/a.conf: ip: 127.0.0.1 is a loopback address (127.0.0.0/8)\n"
+				      "nodes/a.conf: mac: 01:00:5e:00:00:01 is a multicast MAC address "
+				      "(lowest bit of the first octet set)\n");
+	CHECK_INT(rep.count, 2);
+	check_report_free(&rep);
+	scratch_free(&s);
+}
+
 TEST(check_kernel_and_initramfs)
 {
 	struct scratch s;

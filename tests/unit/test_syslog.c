@@ -217,3 +217,17 @@ TEST(syslog_format_round_trip)
 	char small[20] = "";
 	CHECK_INT(syslog_sd_add(small, sizeof(small), SYSLOG_HOPELESS_SDID, "x", "y"), -ENOSPC);
 }
+
+TEST(syslog_hostname_claims)
+{
+	CHECK_INT(syslog_hostname_is("n1", "n1", "10.0.0.11"), 1);
+	CHECK_INT(syslog_hostname_is("N1", "n1", "10.0.0.11"), 1);
+	CHECK_INT(syslog_hostname_is("n1.cluster.lab", "n1", "10.0.0.11"), 1);
+	CHECK_INT(syslog_hostname_is("10.0.0.11", "n1", "10.0.0.11"), 1);
+	CHECK_INT(syslog_hostname_is("-", "n1", "10.0.0.11"), 1);
+	CHECK_INT(syslog_hostname_is("n2", "n1", "10.0.0.11"), 0);
+	CHECK_INT(syslog_hostname_is("n10", "n1", "10.0.0.11"), 0);
+	CHECK_INT(syslog_hostname_is("n1x.lab", "n1", "10.0.0.11"), 0);
+	CHECK_INT(syslog_hostname_is("10.0.0.12", "n1", "10.0.0.11"), 0);
+	CHECK_INT(syslog_hostname_is("", "n1", "10.0.0.11"), 0);
+}

@@ -1,0 +1,62 @@
+/* hopeless node: what the node subcommands share. A node is three plain
+ * things in the tree: clients/<ip>/ (its host overlay: pointer files, the
+ * files of its host template, its ssh host keys), state/<ip>/ (its writable
+ * layer: rw.img and nothing else) and nodes/<hostname>.conf (its
+ * registration, written last: it is what makes the node exist).
+ *
+ * One file per subcommand (node_add.c, node_list.c, node_set.c, node_rm.c,
+ * node_reset.c, node_inspect.c), state images in node_state.c, the command
+ * line in cmd_node.c. Every file access goes through treefs.h. */
+#ifndef HOPELESS_NODE_H
+#define HOPELESS_NODE_H
+#include "cli.h"
+#include <stdint.h>
+
+#define CONFIG_HINT "hopeless: run 'hopeless config' to update DHCP, NFS exports and boot files\n"
+
+struct add_opts {
+	const char *ip, *mac, *mac_file, *csv, *tmpl;
+	int ssh_rsa;
+};
+struct set_opts {
+	const char *root, *overlay, *state, *boot, *append, *server;
+};
+
+/* node_common.c */
+int node_copy_arg(char *dst, size_t cap, const char *val, const char *w, const char *opt);
+/* Settings shared by add and set, checked the same way by both (prints). */
+int node_check_settings(struct tree *t, const struct tree_node *nd, const char *w);
+/* An address and a MAC a node can have on this cluster (prints). */
+int node_check_addr(const struct tree *t, const char *ip, const char *mac, const char *w);
+/* clients/<ip>/<name> = value + newline, atomically (no fsync: batches sync). */
+int node_put_line(struct tree *t, const char *client_rel, const char *name, const char *value);
+int node_write_conf(struct tree *t, const struct tree_node *nd, int sync);
+
+/* node_state.c: state images. Built in .work/ (0700, never exported),
+ * owned by state_uid, renamed into state/<ip>/rw.img; backups go to
+ * backups/<ip>/ (0700, never exported). */
+/* A fresh image at .work/<name>; the caller renames or removes it. */
+int state_image_make(struct tree *t, const char *work_name);
+/* state/<ip>/ (root, 0755) with a fresh rw.img unless one is there.
+ * *created: 0 nothing made, 1 the image, 2 the directory too. */
+int state_image_ensure(struct tree *t, const char *ip, int *created);
+/* Keep state/<ip>/rw.img as backups/<ip>/rw.img.<stamp>: a hard link when
+ * link is set (rw.img never goes missing while it is replaced), else a move;
+ * bak gets the tree-relative name. -ENOENT when there is no image, -EINVAL
+ * when it is not a regular file (never followed, nothing kept). */
+int state_image_backup(struct tree *t, const char *ip, char *bak, size_t baklen, int link);
+/* 1 when the image looks in use: its ext4 journal needs recovery, which is
+ * set while a node has it mounted (and after a node crashed with it);
+ * 0 when clean; negative errno when it cannot be read. why says which. */
+int state_image_in_use(struct tree *t, const char *ip, const char **why);
+/* Refuse (prints, returns 1) when the node's image is in use and !force. */
+int state_refuse_running(struct tree *t, const struct tree_node *d, int force, const char *w);
+
+int node_add(struct tree *t, const char *spec, const struct add_opts *o, const struct tree_node *proto);
+int node_list(struct tree *t, int json);
+int node_show(struct tree *t, const char *host);
+int node_set(struct tree *t, const char *host, const struct set_opts *o);
+int node_rm(struct tree *t, const char *host, int purge, int backup, int force);
+int node_reset(struct tree *t, const char *host, int backup, int force);
+int node_inspect(struct tree *t, const char *host, const char *path);
+#endif

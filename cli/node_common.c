@@ -1,0 +1,82 @@
+/* hopeless node: checks and small writes shared by the node subcommands. */
+#include "node.h"
+#include "validate.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int node_copy_arg(char *dst, size_t cap, const char *val, const char *w, const char *opt)
+{
+	if (strlen(val) >= cap)
+		return cli_error(w, "%s %.40s...: value too long", opt, val);
+	memcpy(dst, val, strlen(val) + 1);
+	return 0;
+}
+
+static int check_layer(struct tree *t, const char *name, const char *kind, const char *w)
+{
+	const char *k = name[0] ? tree_layer_kind(t, name) : NULL;
+	if (!k || strcmp(k, kind))
+		return cli_error(w, "%s: no such %s (see: hopeless %s list)", name[0] ? name : "(none given)", kind,
+				 kind);
+	return 0;
+}
+
+static int check_server_list(const char *s, const char *w)
+{
+	char copy[64], *save = NULL;
+	const char *why;
+	snprintf(copy, sizeof(copy), "%s", s);
+	if (s[0] == ',' || (s[0] && s[strlen(s) - 1] == ','))
+		return cli_error(w, "--server %s: want IP or IP,IP", s);
+	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
+		if (validate_ipv4(p, NULL, &why) < 0)
+			return cli_error(w, "--server %s: %s", p, why);
+	return 0;
+}
+
+int node_check_settings(struct tree *t, const struct tree_node *nd, const char *w)
+{
+	if (check_layer(t, nd->root, "root", w) || check_layer(t, nd->overlay, "overlay", w))
+		return 1;
+	if (strcmp(nd->state, "image") && strcmp(nd->state, "tmpfs"))
+		return cli_error(w, "--state %s: want image or tmpfs", nd->state);
+	if (strcmp(nd->boot, "ipxe") && strcmp(nd->boot, "pxelinux"))
+		return cli_error(w, "--boot %s: want ipxe or pxelinux", nd->boot);
+	for (const char *p = nd->append; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return cli_error(w, "--append: control character in kernel arguments");
+	return nd->server[0] ? check_server_list(nd->server, w) : 0;
+}
+
+int node_check_addr(const struct tree *t, const char *ip, const char *mac, const char *w)
+{
+	const char *why;
+	if (validate_node_ip(ip, t->conf.server, t->conf.netmask, &why) < 0)
+		return cli_error(w, "%s: %s; a node needs an address of its own on the cluster network", ip, why);
+	if (validate_node_mac(mac, &why) < 0)
+		return cli_error(w, "%s: %s; give the MAC of the node's boot NIC", mac, why);
+	return 0;
+}
+
+int node_put_line(struct tree *t, const char *client_rel, const char *name, const char *value)
+{
+	char p[PATH_MAX], line[128];
+	if (tfs_fmt(p, sizeof(p), "%s/%s", client_rel, name) < 0)
+		return -ENAMETOOLONG;
+	snprintf(line, sizeof(line), "%s\n", value);
+	return tfs_write(t, p, line, strlen(line), 0644, (uid_t)-1, (gid_t)-1, TFS_NO_SYNC);
+}
+
+int node_write_conf(struct tree *t, const struct tree_node *nd, int sync)
+{
+	char conf[PATH_MAX];
+	struct strbuf sb = STRBUF_INIT;
+	if (tfs_fmt(conf, sizeof(conf), "nodes/%s.conf", nd->hostname) < 0)
+		return -ENAMETOOLONG;
+	int r = tree_node_format(nd, &sb);
+	if (r == 0)
+		r = tfs_write(t, conf, sb.buf, sb.len, 0644, (uid_t)-1, (gid_t)-1, sync ? 0 : TFS_NO_SYNC);
+	sb_free(&sb);
+	return r;
+}

@@ -1,0 +1,109 @@
+/* hopeless node list / show: what the tree says of each node. */
+#include "node.h"
+#include "gen.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void json_str(const char *key, const char *s, int last)
+{
+	printf("\"%s\": ", key);
+	json_print_str(stdout, s);
+	if (!last)
+		fputs(", ", stdout);
+}
+
+int node_list(struct tree *t, int json)
+{
+	struct tree_node *nodes;
+	size_t n;
+	char err[512];
+	if (tree_nodes_load(t, &nodes, &n, err, sizeof(err)) < 0)
+		return cli_error("node list", "%s", err);
+	if (json)
+		printf("[");
+	else
+		printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %s\n", "HOSTNAME", "IP", "MAC", "ROOT", "OVERLAY",
+		       "STATE", "BOOT", "SERVER");
+	for (size_t i = 0; i < n; i++) {
+		const struct tree_node *d = &nodes[i];
+		const char *server = d->server[0] ? d->server : t->conf.server;
+		if (!json) {
+			printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %s\n", d->hostname, d->ip, d->mac, d->root,
+			       d->overlay, d->state, d->boot, server);
+			continue;
+		}
+		printf("%s\n  {", i ? "," : "");
+		json_str("hostname", d->hostname, 0);
+		json_str("ip", d->ip, 0);
+		json_str("mac", d->mac, 0);
+		json_str("root", d->root, 0);
+		json_str("overlay", d->overlay, 0);
+		json_str("state", d->state, 0);
+		json_str("boot", d->boot, 0);
+		json_str("server", server, 0);
+		json_str("append", d->append, 1);
+		printf("}");
+	}
+	if (json)
+		printf("%s]\n", n ? "\n" : "");
+	free(nodes);
+	return 0;
+}
+
+static void human(uint64_t bytes, char *out, size_t len)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)bytes;
+	int u = 0;
+	while (v >= 1024 && u < 4)
+		v /= 1024, u++;
+	snprintf(out, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+int node_show(struct tree *t, const char *host)
+{
+	struct tree_node d;
+	char err[512], p[PATH_MAX];
+	if (tree_node_load(t, host, &d, err, sizeof(err)) < 0)
+		return cli_error("node show", "%s", err);
+	printf("hostname: %s\nip: %s\nmac: %s\nroot: %s\noverlay: %s\nstate: %s\nboot: %s\n", d.hostname, d.ip,
+	       d.mac, d.root, d.overlay, d.state, d.boot);
+	printf("server: %s%s\nappend: %s\n", d.server[0] ? d.server : t->conf.server,
+	       d.server[0] ? "" : " (the cluster's)", d.append);
+	struct strbuf sb = STRBUF_INIT;
+	if (gen_cmdline(t, &d, &sb) == 0)
+		printf("cmdline: %s\n", sb_str(&sb));
+	sb_free(&sb);
+	printf("conf: %s/nodes/%s.conf\n", t->dir, d.hostname);
+	printf("host overlay: %s/clients/%s\n", t->dir, d.ip);
+	static const char *const keys[] = {"ed25519", "ecdsa", "rsa"};
+	printf("ssh host keys:");
+	for (size_t i = 0; i < 3; i++) {
+		tfs_fmt(p, sizeof(p), "clients/%s/etc/ssh/ssh_host_%s_key", d.ip, keys[i]);
+		if (tfs_exists(t, p))
+			printf(" %s", keys[i]);
+	}
+	printf("\n");
+	tfs_fmt(p, sizeof(p), "state/%s", d.ip);
+	printf("state dir: %s/%s%s\n", t->dir, p, tfs_exists(t, p) ? "" : " (missing)");
+	tfs_fmt(p, sizeof(p), "state/%s/rw.img", d.ip);
+	struct stat st;
+	if (tfs_stat(t, p, &st) == 0 && S_ISREG(st.st_mode)) {
+		char size[32], used[32];
+		const char *why = "";
+		human((uint64_t)st.st_size, size, sizeof(size));
+		human((uint64_t)st.st_blocks * 512, used, sizeof(used));
+		printf("image: %s/%s\nimage size: %s\nimage usage: %s (allocated on the head node)\n", t->dir, p,
+		       size, used);
+		int use = state_image_in_use(t, d.ip, &why);
+		printf("image state: %s\n", use == 1 ? "in use" : use == 0 ? "clean" : why);
+	} else if (tfs_exists(t, p)) {
+		printf("image: %s/%s is not a regular file (hopeless check reports it)\n", t->dir, p);
+	} else {
+		printf("image: none%s\n", strcmp(d.state, "image") ? " (state tmpfs)" : " (missing: hopeless node reset creates it)");
+	}
+	return 0;
+}
+

@@ -1,0 +1,459 @@
+/* Safe file access inside the cluster tree: every path resolved by the
+ * kernel beneath the tree's directory fd (see treefs.h for the rules). */
+#include "treefs.h"
+#include "tree.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define STRICT (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
+static int openat2_raw(int dirfd, const char *rel, int flags, mode_t mode, unsigned long long resolve)
+{
+	struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC),
+			       .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+			       .resolve = resolve};
+	for (;;) {
+		int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+		if (fd >= 0)
+			return fd;
+		/* EAGAIN: a rename raced the lookup; the kernel asks to retry. */
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
+}
+
+int tfs_openat(int dirfd, const char *rel, int flags, mode_t mode)
+{
+	if (!rel || !*rel)
+		return -EINVAL;
+	return openat2_raw(dirfd, rel, flags | O_NOFOLLOW, mode, STRICT);
+}
+
+int tfs_open(const struct tree *t, const char *rel, int flags, mode_t mode)
+{
+	return tfs_openat(t->fd, rel, flags, mode);
+}
+
+int tfs_parent(const struct tree *t, const char *rel, const char **base)
+{
+	size_t n = strlen(rel);
+	if (n == 0 || rel[n - 1] == '/' || rel[0] == '/')
+		return -EINVAL;
+	const char *slash = strrchr(rel, '/');
+	const char *b = slash ? slash + 1 : rel;
+	if (!strcmp(b, ".") || !strcmp(b, ".."))
+		return -EINVAL;
+	*base = b;
+	if (!slash)
+		return openat2_raw(t->fd, ".", O_RDONLY | O_DIRECTORY, 0, STRICT);
+	char dir[PATH_MAX];
+	size_t dl = (size_t)(slash - rel);
+	if (dl >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, rel, dl);
+	dir[dl] = '\0';
+	return tfs_openat(t->fd, dir, O_RDONLY | O_DIRECTORY, 0);
+}
+
+int tfs_open_in_root(int rootfd, const char *path, int flags)
+{
+	while (*path == '/')
+		path++;
+	return openat2_raw(rootfd, *path ? path : ".", flags, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
+int tfs_layer_open(const struct tree *t, const char *layer_rel, const char *path, int flags)
+{
+	int lfd = tfs_open(t, layer_rel, O_PATH | O_DIRECTORY, 0);
+	if (lfd < 0)
+		return lfd;
+	int fd = tfs_open_in_root(lfd, path, flags);
+	close(lfd);
+	return fd;
+}
+
+int tfs_stat(const struct tree *t, const char *rel, struct stat *st)
+{
+	const char *base;
+	int dfd = tfs_parent(t, rel, &base);
+	if (dfd < 0)
+		return dfd;
+	int r = fstatat(dfd, base, st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+	close(dfd);
+	return r;
+}
+
+int tfs_exists(const struct tree *t, const char *rel)
+{
+	struct stat st;
+	return tfs_stat(t, rel, &st) == 0;
+}
+
+int tfs_is_dir(const struct tree *t, const char *rel)
+{
+	struct stat st;
+	return tfs_stat(t, rel, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int tfs_read(const struct tree *t, const char *rel, struct strbuf *sb)
+{
+	int fd = tfs_open(t, rel, O_RDONLY | O_NONBLOCK, 0);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	/* A FIFO or device planted by a node must not hang or feed us. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	char buf[8192];
+	int r = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : 0;
+			break;
+		}
+		if ((r = sb_addn(sb, buf, (size_t)n)) < 0)
+			break;
+	}
+	close(fd);
+	if (r == 0 && !sb->buf)
+		r = sb_addn(sb, "", 0);
+	return r;
+}
+
+int tfs_read_line(const struct tree *t, const char *rel, char *out, size_t outlen)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = tfs_read(t, rel, &sb);
+	if (r == 0) {
+		size_t n = strcspn(sb_str(&sb), "\r\n");
+		if (n >= outlen)
+			r = -ENAMETOOLONG;
+		else {
+			memcpy(out, sb_str(&sb), n);
+			out[n] = '\0';
+		}
+	}
+	sb_free(&sb);
+	return r;
+}
+
+static int same_content(int dfd, const char *base, const void *data, size_t len, mode_t mode)
+{
+	int fd = openat2_raw(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0, STRICT);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	int same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len &&
+		   (st.st_mode & 07777) == mode;
+	const char *p = data;
+	char buf[8192];
+	size_t off = 0;
+	while (same && off < len) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0 || (size_t)n > len - off || memcmp(buf, p + off, (size_t)n))
+			same = 0;
+		else
+			off += (size_t)n;
+	}
+	close(fd);
+	return same;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A fresh temporary name in dfd: O_EXCL, so nothing planted there is
+ * reused or followed. */
+static int create_tmp(int dfd, const char *base, char *tmp, size_t tmplen)
+{
+	for (int i = 0; i < 100; i++) {
+		snprintf(tmp, tmplen, ".%.200s.tmp.%d.%d", base, (int)getpid(), i);
+		int fd = openat2_raw(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, STRICT);
+		if (fd != -EEXIST)
+			return fd;
+	}
+	return -EEXIST;
+}
+
+int tfs_write(const struct tree *t, const char *rel, const void *data, size_t len, mode_t mode, uid_t uid,
+	      gid_t gid, int flags)
+{
+	const char *base;
+	int dfd = tfs_parent(t, rel, &base);
+	if (dfd < 0)
+		return dfd;
+	if ((flags & TFS_IF_CHANGED) && same_content(dfd, base, data, len, mode)) {
+		close(dfd);
+		return 0;
+	}
+	char tmp[256];
+	int fd = create_tmp(dfd, base, tmp, sizeof(tmp));
+	if (fd < 0) {
+		close(dfd);
+		return fd;
+	}
+	int r = write_all(fd, data, len);
+	if (r == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0)
+		r = -errno;
+	/* umask must not widen or narrow what the caller asked for. */
+	if (r == 0 && fchmod(fd, mode) != 0)
+		r = -errno;
+	if (r == 0 && !(flags & TFS_NO_SYNC) && fsync(fd) != 0)
+		r = -errno;
+	if (close(fd) != 0 && r == 0)
+		r = -errno;
+	/* renameat replaces a planted symlink itself, never its target. */
+	if (r == 0 && renameat(dfd, tmp, dfd, base) != 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dfd, tmp, 0);
+	else if (!(flags & TFS_NO_SYNC) && fsync(dfd) != 0)
+		r = -errno;
+	close(dfd);
+	return r;
+}
+
+int tfs_write_file(const struct tree *t, const char *rel, const void *data, size_t len, mode_t mode)
+{
+	return tfs_write(t, rel, data, len, mode, (uid_t)-1, (gid_t)-1, 0);
+}
+
+int tfs_mkdir(const struct tree *t, const char *rel, mode_t mode)
+{
+	const char *base;
+	int dfd = tfs_parent(t, rel, &base);
+	if (dfd < 0)
+		return dfd;
+	int r = mkdirat(dfd, base, mode) == 0 ? 0 : -errno;
+	close(dfd);
+	return r;
+}
+
+int tfs_mkdir_p(const struct tree *t, const char *rel, mode_t mode)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof(buf), "%s", rel) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	size_t n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	if (n == 0)
+		return -EINVAL;
+	for (char *p = buf;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		int r = tfs_mkdir(t, buf, mode);
+		if (r == -EEXIST && !tfs_is_dir(t, buf))
+			return -ENOTDIR;
+		if (r < 0 && r != -EEXIST)
+			return r;
+		if (c == '\0')
+			return 0;
+		*p = '/';
+	}
+}
+
+int tfs_unlink(const struct tree *t, const char *rel)
+{
+	const char *base;
+	int dfd = tfs_parent(t, rel, &base);
+	if (dfd < 0)
+		return dfd;
+	int r = unlinkat(dfd, base, 0) == 0 ? 0 : -errno;
+	close(dfd);
+	return r;
+}
+
+int tfs_rmdir(const struct tree *t, const char *rel)
+{
+	const char *base;
+	int dfd = tfs_parent(t, rel, &base);
+	if (dfd < 0)
+		return dfd;
+	int r = unlinkat(dfd, base, AT_REMOVEDIR) == 0 ? 0 : -errno;
+	close(dfd);
+	return r;
+}
+
+int tfs_rename(const struct tree *t, const char *from, const char *to, unsigned flags)
+{
+	const char *fb, *tb;
+	int fd1 = tfs_parent(t, from, &fb);
+	if (fd1 < 0)
+		return fd1;
+	int fd2 = tfs_parent(t, to, &tb);
+	if (fd2 < 0) {
+		close(fd1);
+		return fd2;
+	}
+	int r = renameat2(fd1, fb, fd2, tb, flags) == 0 ? 0 : -errno;
+	close(fd1);
+	close(fd2);
+	return r;
+}
+
+int tfs_link(const struct tree *t, const char *from, const char *to)
+{
+	const char *fb, *tb;
+	int fd1 = tfs_parent(t, from, &fb);
+	if (fd1 < 0)
+		return fd1;
+	int fd2 = tfs_parent(t, to, &tb);
+	if (fd2 < 0) {
+		close(fd1);
+		return fd2;
+	}
+	/* No AT_SYMLINK_FOLLOW: a symlink would be linked as itself. */
+	int r = linkat(fd1, fb, fd2, tb, 0) == 0 ? 0 : -errno;
+	close(fd1);
+	close(fd2);
+	return r;
+}
+
+int tfs_chmod(const struct tree *t, const char *rel, mode_t mode)
+{
+	int fd = tfs_open(t, rel, O_PATH, 0);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	int r = fstat(fd, &st) == 0 ? 0 : -errno;
+	if (r == 0 && S_ISLNK(st.st_mode))
+		r = -ELOOP;
+	/* fchmodat on /proc/self/fd/N of an O_PATH fd changes that inode. */
+	char p[32];
+	tfs_fd_path(fd, p);
+	if (r == 0 && chmod(p, mode) != 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int tfs_chown(const struct tree *t, const char *rel, uid_t uid, gid_t gid)
+{
+	int fd = tfs_open(t, rel, O_PATH, 0);
+	if (fd < 0)
+		return fd;
+	int r = fchownat(fd, "", uid, gid, AT_EMPTY_PATH) == 0 ? 0 : -errno;
+	close(fd);
+	return r;
+}
+
+static int remove_dir_contents(int dfd, dev_t dev, int depth)
+{
+	if (depth > 256)
+		return -ELOOP;
+	int dup_fd = dup(dfd);
+	if (dup_fd < 0)
+		return -errno;
+	DIR *d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return -errno;
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			r = errno == ENOENT ? 0 : -errno;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			r = unlinkat(dfd, de->d_name, 0) == 0 || errno == ENOENT ? 0 : -errno;
+			continue;
+		}
+		if (st.st_dev != dev) {
+			r = -EBUSY; /* a mount: never delete what is below it */
+			continue;
+		}
+		int sub = tfs_openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY, 0);
+		if (sub < 0) {
+			r = sub;
+			continue;
+		}
+		r = remove_dir_contents(sub, dev, depth + 1);
+		close(sub);
+		if (r == 0 && unlinkat(dfd, de->d_name, AT_REMOVEDIR) != 0)
+			r = -errno;
+	}
+	closedir(d);
+	return r;
+}
+
+int tfs_remove_at(int dirfd, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) == 0 ? 0 : -errno;
+	int sub = tfs_openat(dirfd, name, O_RDONLY | O_DIRECTORY, 0);
+	if (sub < 0)
+		return sub;
+	int r = remove_dir_contents(sub, st.st_dev, 0);
+	close(sub);
+	if (r == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) != 0)
+		r = -errno;
+	return r;
+}
+
+int tfs_remove_tree(const struct tree *t, const char *rel)
+{
+	const char *base;
+	int dfd = tfs_parent(t, rel, &base);
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	int r = tfs_remove_at(dfd, base);
+	close(dfd);
+	return r;
+}
+
+int tfs_sync(const struct tree *t)
+{
+	return syncfs(t->fd) == 0 ? 0 : -errno;
+}
+
+void tfs_fd_path(int fd, char out[32])
+{
+	snprintf(out, 32, "/proc/self/fd/%d", fd);
+}
+
+int tfs_fmt(char *out, size_t outlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, outlen, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+}
