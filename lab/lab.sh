@@ -716,6 +716,72 @@ stop_stray() { # $1: wait: let it run its 25 s first
 	grep -i "$MACX" "$WORK/dnsmasq.log" | sed 's/^/lab:   stray: /' | tail -n 6
 }
 
+# The intruder (--probe-security): a VM at an address no node has
+# ($SUBNET.99), not PXE-booted (it would get nothing) but started directly
+# from the node's kernel and initramfs with a second archive appended whose
+# /init is a busybox script. It loads the initramfs's modules, takes its
+# address by hand, tries to mount every export (and to read the overlays'
+# shadow files through any that opened), sends a boot event that claims to
+# be node1, and powers off. Every attempt must be refused, the event dropped.
+INTRUDER_IP=$SUBNET.99
+intruder_init() {
+	cat <<INIT
+#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev /mnt /usr/bin /sbin
+/bin/busybox --install -s
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+grep '^module ' /lib/hopeless/modules.conf | while read -r _ name path _; do insmod "\$path" 2>/dev/null; done
+ip link set lo up; ip link set eth0 up
+ip addr add $INTRUDER_IP/24 dev eth0
+sleep 2
+echo "LAB: intruder at \$(ip -4 -o addr show eth0 | awk '{print \$4}')"
+o="vers=4.1,addr=$SERVER,clientaddr=$INTRUDER_IP,soft,timeo=30,retrans=1"
+for e in /roots/lab-root /roots/compute /roots/storage /roots/unused /clients/$NODE_IP /clients/$NODE2_IP /state/$NODE_IP /state/$NODE2_IP; do
+	if mount -t nfs4 -o "\$o" "$SERVER:\$e" /mnt 2>/dev/null; then
+		echo "LAB: intruder-mount \$e ALLOWED"
+		if cat /mnt/etc/shadow >/dev/null 2>&1; then echo "LAB: intruder-shadow \$e ALLOWED"; fi
+		umount /mnt
+	else
+		echo "LAB: intruder-mount \$e refused"
+	fi
+done
+if mount -t nfs4 -o "\$o" "$SERVER:/" /mnt 2>/dev/null; then
+	echo "LAB: intruder-pseudo-root lists: \$(ls -A /mnt | tr '\n' ' ')"
+	umount /mnt
+else
+	echo "LAB: intruder-pseudo-root refused"
+fi
+# busybox has no UDP nc: its syslogd forwards to the head node's receiver.
+hostname $NODE
+syslogd -R $SERVER:514
+sleep 1
+logger -t hopeless-init "boot $NODE intruder-forged-event"
+sleep 2
+echo "LAB: intruder sent a forged event for $NODE"
+echo "LAB: intruder done"
+poweroff -f
+INIT
+}
+run_intruder() {
+	local d=$WORK/intruder log=$WORK/console-intruder.log
+	rm -rf "$d"; mkdir -p "$d/bin"
+	cp /bin/busybox "$d/bin/busybox"
+	intruder_init > "$d/init"; chmod 755 "$d/init"
+	(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -n) > "$WORK/intruder.cpio.gz"
+	cat "$TREE/tftp/boot/lab-root/initrd.img" "$WORK/intruder.cpio.gz" > "$WORK/intruder-initrd.img"
+	: > "$log"
+	say "intruder: starting qemu (direct boot, unregistered address $INTRUDER_IP, MAC $MACX)"
+	start_qemu "$log" "$TAPX" "$MACX" -kernel "$TREE/tftp/boot/lab-root/vmlinuz" \
+		-initrd "$WORK/intruder-initrd.img" -append "console=ttyS0 panic=-1 quiet"
+	local q=$QPID end=$(( $(date +%s) + 180 ))
+	while kill -0 "$q" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do sleep 0.5; done
+	kill "$q" 2>/dev/null || true
+	wait "$q" 2>/dev/null || true
+	grep "LAB: " "$log" | tr -d '\r' | sed 's/^/lab:   intruder: /'
+	sleep 1
+	print_status
+}
+
 # --nodes 2: node1 and node2 boot at the same time, each on its own tap.
 boot_pair() { # $1: boot number
 	local n=$1 log1=$WORK/console-$1.log log2=$WORK/console-node2-$1.log start
@@ -771,4 +837,4 @@ for i in $(seq 1 "$BOOTS"); do
 	if [ "$NODES" = 2 ]; then boot_pair "$i"; else boot_node "$i"; fi
 	[ "$PROBE" = 1 ] && stop_stray
 done
-if [ "$PROBE" = 1 ]; then stop_stray wait; fi
+if [ "$PROBE" = 1 ]; then stop_stray wait; run_intruder; fi

@@ -8,10 +8,10 @@
 # then powers the node off with systemctl poweroff.
 . "$(dirname "$0")/../lib.sh"
 W=$SCRATCH/lab
-# --hold 5: while each boot holds, the lab logs in over ssh (root, its own
+# --hold 20: while each boot holds, the lab logs in over ssh (root, its own
 # key in the overlay, the node's host key from clients/<ip> as the only
 # known host).
-HOPELESS=$HOPELESS "$HOPELESS" lab --root debian --boot ipxe --state image --boots 2 --hold 5 \
+HOPELESS=$HOPELESS "$HOPELESS" lab --root debian --boot ipxe --state image --boots 2 --hold 20 \
 	--workdir "$W" --keep > "$SCRATCH/lab.out" 2>&1
 rc=$?
 cat "$SCRATCH/lab.out"
