@@ -186,7 +186,7 @@ static int files_differ(const char *a, const char *b)
 	if (stat(a, &sa) < 0 || stat(b, &sb2) < 0 || sa.st_size != sb2.st_size)
 		return 1;
 	struct strbuf x = STRBUF_INIT, y = STRBUF_INIT;
-	int differ = read_file(a, &x) < 0 || read_file(b, &y) < 0 || x.len != y.len ||
+	int differ = read_file_regular(a, &x) < 0 || read_file_regular(b, &y) < 0 || x.len != y.len ||
 		     memcmp(sb_str(&x), sb_str(&y), x.len) != 0;
 	sb_free(&x);
 	sb_free(&y);
@@ -549,7 +549,7 @@ static gid_t shadow_gid(const char *layer)
 	snprintf(p, sizeof(p), "%s/etc/group", layer);
 	struct strbuf sb = STRBUF_INIT;
 	gid_t gid = SHADOW_GID_FALLBACK;
-	if (read_file(p, &sb) == 0) {
+	if (read_file_regular(p, &sb) == 0) {
 		const char *s = sb_str(&sb);
 		for (const char *line = s; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 			unsigned g;

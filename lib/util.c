@@ -162,11 +162,9 @@ void json_print_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-int read_file(const char *path, struct strbuf *sb)
+/* Reads fd to its end into sb and closes it. */
+static int read_fd(int fd, struct strbuf *sb)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	char buf[8192];
 	int r = 0;
 	for (;;) {
@@ -187,6 +185,27 @@ int read_file(const char *path, struct strbuf *sb)
 	if (r == 0 && !sb->buf)
 		r = sb_addn(sb, "", 0);
 	return r;
+}
+
+int read_file(const char *path, struct strbuf *sb)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return read_fd(fd, sb);
+}
+
+int read_file_regular(const char *path, struct strbuf *sb)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return read_fd(fd, sb);
 }
 
 int write_file_if_changed(const char *path, const void *data, size_t len, mode_t mode)

@@ -48,6 +48,9 @@ void json_print_str(FILE *f, const char *s);
 int write_file_if_changed(const char *path, const void *data, size_t len, mode_t mode);
 /* Read a whole file into sb (appended). */
 int read_file(const char *path, struct strbuf *sb);
+/* The same for a file the tree's content may have planted: regular files
+ * only (-EINVAL for a FIFO, device or socket, never blocking on one). */
+int read_file_regular(const char *path, struct strbuf *sb);
 /* Read the first line of a small file, without the newline. */
 int read_line_file(const char *path, char *out, size_t outlen);
 int path_exists(const char *path);

@@ -116,6 +116,14 @@ try "node reset with state/<ip> a symlink" node reset n2
 try "node inspect with state/<ip> a symlink" node inspect n2 /etc/passwd
 try "config with state/<ip> a symlink" config
 try "node rm --purge with state/<ip> a symlink" node rm n2 --purge
+# A FIFO where check reads a layer's etc/group: check must not block on it
+# (timeout only guards against a hang; no time is asserted).
+# (a group-readable shadow of a non-root group makes check read etc/group)
+printf 'root:*:1::::::\n' > "$T/roots/r/etc/shadow"; chgrp 42 "$T/roots/r/etc/shadow"; chmod 640 "$T/roots/r/etc/shadow"
+mv "$T/roots/r/etc/group" "$SCRATCH/group.real"; mkfifo "$T/roots/r/etc/group"
+timeout 120 "$HOPELESS" -C "$T" check >/dev/null 2>&1; rc=$?
+check "check does not block on a FIFO in a root (rc $rc)" test "$rc" != 124
+rm "$T/roots/r/etc/group"; mv "$SCRATCH/group.real" "$T/roots/r/etc/group"
 check "decoy dir still empty" test -z "$(ls -A "$D/dir")"
 check "no world-writable file in the tree" test -z "$(find "$T" -perm -o+w ! -type l)"
 done_testing
