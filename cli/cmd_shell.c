@@ -276,16 +276,18 @@ static int resolve(struct tree *t, struct shell_req *q)
 		/* A root without mount points gets them: they belong in every root. */
 		const char *dirs[] = {"proc", "sys", "dev"};
 		for (size_t i = 0; i < 3; i++) {
-			char p[PATH_MAX + 8];
-			snprintf(p, sizeof(p), "%s/%s", q->lower, dirs[i]);
-			if (!path_exists(p) && mkdir(p, 0555) < 0)
-				return cli_error(W, "%s: %s", p, strerror(errno));
+			char p[PATH_MAX];
+			tfs_fmt(p, sizeof(p), "roots/%s/%s", q->root, dirs[i]);
+			int r = tfs_exists(t, p) ? 0 : tfs_mkdir(t, p, 0555);
+			if (r < 0)
+				return cli_error(W, "%s/%s: %s", t->dir, p, strerror(-r));
 		}
 	}
-	char dotwork[PATH_MAX];
-	tree_path(t, dotwork, sizeof(dotwork), ".work");
-	if (mkdir_p(dotwork, 0700) < 0)
-		return cli_error(W, "%s: %s", dotwork, strerror(errno));
+	char rel[PATH_MAX];
+	tfs_fmt(rel, sizeof(rel), ".work/%s", self);
+	int r = tfs_mkdir_p(t, rel, 0700);
+	if (r < 0)
+		return cli_error(W, "%s/%s: %s", t->dir, rel, strerror(-r));
 	return 0;
 }
 
