@@ -15,14 +15,12 @@ KMOD_LIBS   := $(shell pkg-config --libs libkmod 2>/dev/null || echo -lkmod)
 
 # The node's init is static. musl keeps it small; musl has no kernel headers,
 # so build/kinc holds links to the system's linux/ and asm/ headers.
-MUSL_CC  := $(shell command -v musl-gcc 2>/dev/null)
-ifneq ($(MUSL_CC),)
-INIT_CC   = $(MUSL_CC)
-INIT_INC  = -Ibuild/kinc
-else
-INIT_CC   = $(CC)
-INIT_INC  =
-endif
+# Looked up when the init is built, not when make starts: `make demo` and
+# `make check` run deps (which installs musl-tools) first, and the first
+# build on a fresh machine must be the same musl init as every later one.
+MUSL_CC   = $(shell command -v musl-gcc 2>/dev/null)
+INIT_CC   = $(or $(MUSL_CC),$(CC))
+INIT_INC  = $(if $(MUSL_CC),-Ibuild/kinc)
 
 LIB_SRCS   := $(sort $(wildcard lib/*.c))
 CLI_SRCS   := $(sort $(wildcard cli/*.c))
@@ -62,10 +60,14 @@ deps:
 unit: build/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 build/unit-tests
 
-check: deps all build/unit-tests
+# deps first, then the builds in a make of their own: even under -j the
+# init is built after musl-tools is installed.
+check: deps
+	$(MAKE) all build/unit-tests
 	tests/run.sh
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	build/hopeless lab
 
 fuzz:
