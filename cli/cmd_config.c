@@ -28,17 +28,13 @@ struct config_run {
  * package or a chroot run, say) fails here instead of writing through it. */
 static int emit(struct tree *t, const char *rel, const struct strbuf *sb, struct config_run *run, int *changed)
 {
-	struct stat st;
-	int existed = tfs_stat(t, rel, &st) == 0;
-	ino_t before = existed ? st.st_ino : 0;
-	int r = tfs_write(t, rel, sb_str(sb), sb->len, 0644, (uid_t)-1, (gid_t)-1, TFS_IF_CHANGED);
+	int differs = 0;
+	int r = tfs_update(t, rel, sb_str(sb), sb->len, 0644, &differs);
 	if (r < 0) {
 		fprintf(stderr, "hopeless: config: %s/%s: %s%s\n", t->dir, rel, strerror(-r),
 			r == -ELOOP ? " (a symbolic link on the way: not written through; hopeless check)" : "");
 		return r;
 	}
-	/* A rewrite is a rename of a new file: a new inode. */
-	int differs = !existed || tfs_stat(t, rel, &st) != 0 || st.st_ino != before;
 	run->written++;
 	run->changed += differs;
 	if (changed && differs)
@@ -67,7 +63,7 @@ static int copy_loaders(struct tree *t)
 		}
 		char p[PATH_MAX];
 		tfs_fmt(p, sizeof(p), "tftp/%s", loaders[i].dst);
-		int r = tfs_write(t, p, sb.buf, sb.len, 0644, (uid_t)-1, (gid_t)-1, TFS_IF_CHANGED);
+		int r = tfs_update(t, p, sb.buf, sb.len, 0644, NULL);
 		sb_free(&sb);
 		if (r < 0)
 			return r;

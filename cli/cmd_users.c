@@ -26,12 +26,12 @@ static int read_layer_file(struct tree *t, const char *layer, const char *path, 
 	int fd = tfs_layer_open(t, layer, path, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
 		return fd;
-	char proc[32];
-	tfs_fd_path(fd, proc);
 	struct stat st;
-	int r = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read_file(proc, sb) : -EINVAL;
-	close(fd);
-	return r;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return read_fd(fd, sb);
 }
 
 /* Read <dir>/<file> of each kind, from a layer of the tree when layer is set

@@ -65,7 +65,7 @@ int node_put_line(struct tree *t, const char *client_rel, const char *name, cons
 	if (tfs_fmt(p, sizeof(p), "%s/%s", client_rel, name) < 0)
 		return -ENAMETOOLONG;
 	snprintf(line, sizeof(line), "%s\n", value);
-	return tfs_write(t, p, line, strlen(line), 0644, (uid_t)-1, (gid_t)-1, TFS_NO_SYNC);
+	return tfs_write(t, p, line, strlen(line), 0644, (uid_t)-1, (gid_t)-1, WRITE_NO_SYNC);
 }
 
 int node_write_conf(struct tree *t, const struct tree_node *nd, int sync)
@@ -76,7 +76,7 @@ int node_write_conf(struct tree *t, const struct tree_node *nd, int sync)
 		return -ENAMETOOLONG;
 	int r = tree_node_format(nd, &sb);
 	if (r == 0)
-		r = tfs_write(t, conf, sb.buf, sb.len, 0644, (uid_t)-1, (gid_t)-1, sync ? 0 : TFS_NO_SYNC);
+		r = tfs_write(t, conf, sb.buf, sb.len, 0644, (uid_t)-1, (gid_t)-1, sync ? 0 : WRITE_NO_SYNC);
 	sb_free(&sb);
 	return r;
 }

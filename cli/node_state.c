@@ -213,9 +213,8 @@ int state_image_in_use(struct tree *t, const char *ip, const char **why)
 int state_refuse_running(struct tree *t, const struct tree_node *d, int force, const char *w)
 {
 	const char *why = "";
-	char img[PATH_MAX];
-	tfs_fmt(img, sizeof(img), "state/%s/rw.img", d->ip);
-	if (!tfs_exists(t, img) || state_image_in_use(t, d->ip, &why) != 1)
+	/* Not there, not readable or not ext4: nothing a node has mounted. */
+	if (state_image_in_use(t, d->ip, &why) != 1)
 		return 0;
 	if (force) {
 		fprintf(stderr, "hopeless: %s: %s: %s; going on (--force)\n", w, d->hostname, why);

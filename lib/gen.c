@@ -672,12 +672,18 @@ static int ganesha_export(struct strbuf *sb, const struct gen_export *e, unsigne
 	return r | sb_add(sb, "\t}\n\tFSAL {\n\t\tName = VFS;\n\t}\n}\n");
 }
 
+/* The export plan of a tree whose values all passed check_all: what both
+ * NFS servers' configs are written from. */
+static int plan_checked(const struct tree *t, const struct tree_node *nodes, size_t n, struct export_plan *p)
+{
+	int r = check_all(t, nodes, n);
+	return r < 0 ? r : plan_build(t, nodes, n, p);
+}
+
 int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
 {
 	struct export_plan p;
-	int r = check_all(t, nodes, n);
-	if (r == 0)
-		r = plan_build(t, nodes, n, &p);
+	int r = plan_checked(t, nodes, n, &p);
 	if (r < 0)
 		return r;
 	int v3 = !strcmp(t->conf.nfs_version, "3");
@@ -706,9 +712,7 @@ int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, s
 int gen_exports(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
 {
 	struct export_plan p;
-	int r = check_all(t, nodes, n);
-	if (r == 0)
-		r = plan_build(t, nodes, n, &p);
+	int r = plan_checked(t, nodes, n, &p);
 	if (r < 0)
 		return r;
 	char opts[96];

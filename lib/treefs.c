@@ -114,23 +114,7 @@ int tfs_read(const struct tree *t, const char *rel, struct strbuf *sb)
 		close(fd);
 		return -EINVAL;
 	}
-	char buf[8192];
-	int r = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		if ((r = sb_addn(sb, buf, (size_t)n)) < 0)
-			break;
-	}
-	close(fd);
-	if (r == 0 && !sb->buf)
-		r = sb_addn(sb, "", 0);
-	return r;
+	return read_fd(fd, sb);
 }
 
 int tfs_read_line(const struct tree *t, const char *rel, char *out, size_t outlen)
@@ -150,56 +134,6 @@ int tfs_read_line(const struct tree *t, const char *rel, char *out, size_t outle
 	return r;
 }
 
-static int same_content(int dfd, const char *base, const void *data, size_t len, mode_t mode)
-{
-	int fd = openat2_raw(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0, STRICT);
-	if (fd < 0)
-		return 0;
-	struct stat st;
-	int same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len &&
-		   (st.st_mode & 07777) == mode;
-	const char *p = data;
-	char buf[8192];
-	size_t off = 0;
-	while (same && off < len) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n <= 0 || (size_t)n > len - off || memcmp(buf, p + off, (size_t)n))
-			same = 0;
-		else
-			off += (size_t)n;
-	}
-	close(fd);
-	return same;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* A fresh temporary name in dfd: O_EXCL, so nothing planted there is
- * reused or followed. */
-static int create_tmp(int dfd, const char *base, char *tmp, size_t tmplen)
-{
-	for (int i = 0; i < 100; i++) {
-		snprintf(tmp, tmplen, ".%.200s.tmp.%d.%d", base, (int)getpid(), i);
-		int fd = openat2_raw(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, STRICT);
-		if (fd != -EEXIST)
-			return fd;
-	}
-	return -EEXIST;
-}
-
 int tfs_write(const struct tree *t, const char *rel, const void *data, size_t len, mode_t mode, uid_t uid,
 	      gid_t gid, int flags)
 {
@@ -207,33 +141,7 @@ int tfs_write(const struct tree *t, const char *rel, const void *data, size_t le
 	int dfd = tfs_parent(t, rel, &base);
 	if (dfd < 0)
 		return dfd;
-	if ((flags & TFS_IF_CHANGED) && same_content(dfd, base, data, len, mode)) {
-		close(dfd);
-		return 0;
-	}
-	char tmp[256];
-	int fd = create_tmp(dfd, base, tmp, sizeof(tmp));
-	if (fd < 0) {
-		close(dfd);
-		return fd;
-	}
-	int r = write_all(fd, data, len);
-	if (r == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0)
-		r = -errno;
-	/* umask must not widen or narrow what the caller asked for. */
-	if (r == 0 && fchmod(fd, mode) != 0)
-		r = -errno;
-	if (r == 0 && !(flags & TFS_NO_SYNC) && fsync(fd) != 0)
-		r = -errno;
-	if (close(fd) != 0 && r == 0)
-		r = -errno;
-	/* renameat replaces a planted symlink itself, never its target. */
-	if (r == 0 && renameat(dfd, tmp, dfd, base) != 0)
-		r = -errno;
-	if (r < 0)
-		unlinkat(dfd, tmp, 0);
-	else if (!(flags & TFS_NO_SYNC) && fsync(dfd) != 0)
-		r = -errno;
+	int r = write_atomic_at(dfd, base, data, len, mode, uid, gid, flags, NULL);
 	close(dfd);
 	return r;
 }
@@ -241,6 +149,17 @@ int tfs_write(const struct tree *t, const char *rel, const void *data, size_t le
 int tfs_write_file(const struct tree *t, const char *rel, const void *data, size_t len, mode_t mode)
 {
 	return tfs_write(t, rel, data, len, mode, (uid_t)-1, (gid_t)-1, 0);
+}
+
+int tfs_update(const struct tree *t, const char *rel, const void *data, size_t len, mode_t mode, int *changed)
+{
+	const char *base;
+	int dfd = tfs_parent(t, rel, &base);
+	if (dfd < 0)
+		return dfd;
+	int r = write_atomic_at(dfd, base, data, len, mode, (uid_t)-1, (gid_t)-1, WRITE_IF_CHANGED, changed);
+	close(dfd);
+	return r;
 }
 
 int tfs_mkdir(const struct tree *t, const char *rel, mode_t mode)
@@ -302,38 +221,43 @@ int tfs_rmdir(const struct tree *t, const char *rel)
 	return r;
 }
 
+/* The parent directories of from and to (both closed by the caller on 0). */
+static int two_parents(const struct tree *t, const char *from, const char *to, int fds[2], const char **fb,
+		       const char **tb)
+{
+	fds[0] = tfs_parent(t, from, fb);
+	if (fds[0] < 0)
+		return fds[0];
+	fds[1] = tfs_parent(t, to, tb);
+	if (fds[1] < 0) {
+		close(fds[0]);
+		return fds[1];
+	}
+	return 0;
+}
+
 int tfs_rename(const struct tree *t, const char *from, const char *to, unsigned flags)
 {
 	const char *fb, *tb;
-	int fd1 = tfs_parent(t, from, &fb);
-	if (fd1 < 0)
-		return fd1;
-	int fd2 = tfs_parent(t, to, &tb);
-	if (fd2 < 0) {
-		close(fd1);
-		return fd2;
-	}
-	int r = renameat2(fd1, fb, fd2, tb, flags) == 0 ? 0 : -errno;
-	close(fd1);
-	close(fd2);
+	int fds[2], r = two_parents(t, from, to, fds, &fb, &tb);
+	if (r < 0)
+		return r;
+	r = renameat2(fds[0], fb, fds[1], tb, flags) == 0 ? 0 : -errno;
+	close(fds[0]);
+	close(fds[1]);
 	return r;
 }
 
 int tfs_link(const struct tree *t, const char *from, const char *to)
 {
 	const char *fb, *tb;
-	int fd1 = tfs_parent(t, from, &fb);
-	if (fd1 < 0)
-		return fd1;
-	int fd2 = tfs_parent(t, to, &tb);
-	if (fd2 < 0) {
-		close(fd1);
-		return fd2;
-	}
+	int fds[2], r = two_parents(t, from, to, fds, &fb, &tb);
+	if (r < 0)
+		return r;
 	/* No AT_SYMLINK_FOLLOW: a symlink would be linked as itself. */
-	int r = linkat(fd1, fb, fd2, tb, 0) == 0 ? 0 : -errno;
-	close(fd1);
-	close(fd2);
+	r = linkat(fds[0], fb, fds[1], tb, 0) == 0 ? 0 : -errno;
+	close(fds[0]);
+	close(fds[1]);
 	return r;
 }
 

@@ -54,17 +54,15 @@ int tfs_read(const struct tree *t, const char *rel, struct strbuf *sb);
 /* First line of a small regular file, without the newline. */
 int tfs_read_line(const struct tree *t, const char *rel, char *out, size_t outlen);
 
-/* Atomic write: a new temporary file beside rel (O_EXCL, mode 0600 until
- * owner and mode are set), fsync, renameat, fsync of the directory.
- * uid/gid (uid_t)-1 / (gid_t)-1: keep root's. TFS_NO_SYNC skips both fsyncs
- * (batches sync the file system once); TFS_IF_CHANGED leaves an identical
- * file (content and mode) alone, so its mtime says when it last changed. */
-#define TFS_NO_SYNC 1
-#define TFS_IF_CHANGED 2
+/* write_atomic_at (util.h) of rel, its directory opened beneath the tree:
+ * the one atomic writer. flags: WRITE_NO_SYNC. */
 int tfs_write(const struct tree *t, const char *rel, const void *data, size_t len, mode_t mode, uid_t uid,
 	      gid_t gid, int flags);
 /* Shorthand: root-owned, synced. */
 int tfs_write_file(const struct tree *t, const char *rel, const void *data, size_t len, mode_t mode);
+/* Root-owned, synced, and only when the content or mode differs (generated
+ * files keep their mtime); *changed (may be NULL) says whether it wrote. */
+int tfs_update(const struct tree *t, const char *rel, const void *data, size_t len, mode_t mode, int *changed);
 
 int tfs_mkdir(const struct tree *t, const char *rel, mode_t mode); /* EEXIST is an error */
 /* Every missing component; an existing one must be a real directory. */

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,40 +86,72 @@ const char *sb_str(const struct strbuf *sb)
 	return sb->buf ? sb->buf : "";
 }
 
-int fsync_dir(const char *dir)
+/* 1 when base in dfd is a regular file holding exactly data with mode. */
+static int same_content(int dfd, const char *base, const void *data, size_t len, mode_t mode)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
-	int r = fsync(fd) == 0 ? 0 : -errno;
+		return 0;
+	struct stat st;
+	int same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len &&
+		   (st.st_mode & 07777) == mode;
+	const char *p = data;
+	char buf[8192];
+	size_t off = 0;
+	while (same && off < len) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0 || (size_t)n > len - off || memcmp(buf, p + off, (size_t)n))
+			same = 0;
+		else
+			off += (size_t)n;
+	}
 	close(fd);
-	return r;
+	return same;
 }
 
-int write_file_atomic_as(const char *path, const void *data, size_t len, mode_t mode, gid_t gid, int flags)
+static int write_all(int fd, const void *data, size_t len)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	/* 0600 until owner and mode are set: never visible wider than asked. */
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
 	const char *p = data;
-	size_t left = len;
-	int r = 0;
-	while (left > 0) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
 		p += w;
-		left -= (size_t)w;
+		len -= (size_t)w;
 	}
-	if (r == 0 && gid != (gid_t)-1 && fchown(fd, 0, gid) != 0)
+	return 0;
+}
+
+/* A fresh temporary name beside base: O_EXCL, so nothing planted there is
+ * reused or followed. */
+static int create_tmp(int dfd, const char *base, char *tmp, size_t tmplen)
+{
+	for (int i = 0; i < 100; i++) {
+		snprintf(tmp, tmplen, ".%.200s.tmp.%d.%d", base, (int)getpid(), i);
+		int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+int write_atomic_at(int dfd, const char *base, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+		    int flags, int *written)
+{
+	if (written)
+		*written = 0;
+	if (!*base || strchr(base, '/') || !strcmp(base, ".") || !strcmp(base, ".."))
+		return -EINVAL;
+	if ((flags & WRITE_IF_CHANGED) && same_content(dfd, base, data, len, mode))
+		return 0;
+	char tmp[256];
+	int fd = create_tmp(dfd, base, tmp, sizeof(tmp));
+	if (fd < 0)
+		return fd;
+	int r = write_all(fd, data, len);
+	if (r == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0)
 		r = -errno;
 	/* umask must not widen or narrow what the caller asked for. */
 	if (r == 0 && fchmod(fd, mode) != 0)
@@ -129,22 +160,38 @@ int write_file_atomic_as(const char *path, const void *data, size_t len, mode_t 
 		r = -errno;
 	if (close(fd) != 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) != 0)
+	if (r == 0 && renameat(dfd, tmp, dfd, base) != 0)
 		r = -errno;
 	if (r < 0) {
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
 		return r;
 	}
-	if (flags & WRITE_NO_SYNC)
-		return 0;
-	char dcopy[4096];
-	snprintf(dcopy, sizeof(dcopy), "%s", path);
-	return fsync_dir(dirname(dcopy));
+	if (written)
+		*written = 1;
+	if (!(flags & WRITE_NO_SYNC) && fsync(dfd) != 0)
+		return -errno;
+	return 0;
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
-	return write_file_atomic_as(path, data, len, mode, (gid_t)-1, 0);
+	const char *slash = strrchr(path, '/');
+	char dir[4096] = ".";
+	if (slash == path) {
+		snprintf(dir, sizeof(dir), "/");
+	} else if (slash) {
+		size_t n = (size_t)(slash - path);
+		if (n >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int r = write_atomic_at(dfd, slash ? slash + 1 : path, data, len, mode, (uid_t)-1, (gid_t)-1, 0, NULL);
+	close(dfd);
+	return r;
 }
 
 void json_print_str(FILE *f, const char *s)
@@ -162,8 +209,7 @@ void json_print_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* Reads fd to its end into sb and closes it. */
-static int read_fd(int fd, struct strbuf *sb)
+int read_fd(int fd, struct strbuf *sb)
 {
 	char buf[8192];
 	int r = 0;
@@ -206,19 +252,6 @@ int read_file_regular(const char *path, struct strbuf *sb)
 		return -EINVAL;
 	}
 	return read_fd(fd, sb);
-}
-
-int write_file_if_changed(const char *path, const void *data, size_t len, mode_t mode)
-{
-	struct strbuf old = STRBUF_INIT;
-	struct stat st;
-	if (read_file(path, &old) == 0 && old.len == len && memcmp(old.buf, data, len) == 0 &&
-	    stat(path, &st) == 0 && (st.st_mode & 07777) == mode) {
-		sb_free(&old);
-		return 0;
-	}
-	sb_free(&old);
-	return write_file_atomic(path, data, len, mode);
 }
 
 int read_line_file(const char *path, char *out, size_t outlen)

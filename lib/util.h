@@ -35,17 +35,25 @@ static inline void closep(int *fd)
 }
 #define _cleanup_fd_ __attribute__((cleanup(closep)))
 
-/* Write data to path atomically: <path>.tmp.<pid>, fsync, rename, fsync dir. */
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
-/* The same with a group set before the rename (gid (gid_t)-1: keep root's),
- * and with WRITE_NO_SYNC for batches that sync the file system once at the
- * end (a per-file fsync made 10,000 nodes take minutes). */
+/* The one atomic writer: base (one name, no '/') in directory dfd gets data
+ * through a new temporary file beside it (O_EXCL, O_NOFOLLOW, 0600 until
+ * owner and mode are set), fsync, renameat (which replaces a symlink at base
+ * itself, never its target), fsync of the directory. uid/gid (uid_t)-1 /
+ * (gid_t)-1: keep root's. WRITE_NO_SYNC skips both fsyncs (batches sync the
+ * file system once: a per-file fsync made 10,000 nodes take minutes);
+ * WRITE_IF_CHANGED leaves an identical regular file (content and mode) alone,
+ * so its mtime says when it last changed. *written (may be NULL): 1 when the
+ * file was written, 0 when it was left alone. */
 #define WRITE_NO_SYNC 1
-int write_file_atomic_as(const char *path, const void *data, size_t len, mode_t mode, gid_t gid, int flags);
+#define WRITE_IF_CHANGED 2
+int write_atomic_at(int dfd, const char *base, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+		    int flags, int *written);
+/* The same for a path of the head node's own (its directory opened by path). */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* s as a JSON string, quotes included. */
 void json_print_str(FILE *f, const char *s);
-/* Same, but only when the content differs (keeps mtimes of unchanged files). */
-int write_file_if_changed(const char *path, const void *data, size_t len, mode_t mode);
+/* Read fd to its end into sb (appended), then close it. */
+int read_fd(int fd, struct strbuf *sb);
 /* Read a whole file into sb (appended). */
 int read_file(const char *path, struct strbuf *sb);
 /* The same for a file the tree's content may have planted: regular files
@@ -55,8 +63,6 @@ int read_file_regular(const char *path, struct strbuf *sb);
 int read_line_file(const char *path, char *out, size_t outlen);
 int path_exists(const char *path);
 int is_dir(const char *path);
-/* fsync a directory (after renames into it). */
-int fsync_dir(const char *dir);
 /* Remove a tree (like rm -rf) without following symlinks. */
 int remove_tree(const char *path);
 /* The one way hopeless runs another program. argv[0] is searched in PATH;

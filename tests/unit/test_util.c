@@ -1,6 +1,8 @@
 /* Shared machinery: JSON string escaping, atomic writes with a group. */
 #include "harness.h"
 #include "util.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,13 +21,21 @@ TEST(util_json_print_str)
 	free(buf);
 }
 
-TEST(util_write_file_atomic_as)
+TEST(util_write_atomic_at)
 {
 	char dir[] = "/tmp/hopeless-util-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
 	char p[64];
 	snprintf(p, sizeof(p), "%s/f", dir);
-	CHECK_INT(write_file_atomic_as(p, "x\n", 2, 0640, 42, WRITE_NO_SYNC), 0);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), written = -1;
+	CHECK(dfd >= 0);
+	CHECK_INT(write_atomic_at(dfd, "f", "x\n", 2, 0640, (uid_t)-1, 42, WRITE_NO_SYNC, &written), 0);
+	CHECK_INT(written, 1);
+	/* An identical file is left alone; a different mode is a change. */
+	CHECK_INT(write_atomic_at(dfd, "f", "x\n", 2, 0640, (uid_t)-1, 42, WRITE_IF_CHANGED, &written), 0);
+	CHECK_INT(written, 0);
+	CHECK_INT(write_atomic_at(dfd, "a/b", "x\n", 2, 0640, (uid_t)-1, (gid_t)-1, 0, NULL), -EINVAL);
+	close(dfd);
 	struct stat st;
 	CHECK_INT(stat(p, &st), 0);
 	CHECK_INT(st.st_mode & 07777, 0640);
