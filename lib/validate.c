@@ -39,6 +39,42 @@ int validate_name(const char *s, const char **why)
 	return 0;
 }
 
+/* "name" or "name@N" (N 1..999999, no leading zero): a pointer file's
+ * value or a --root/--overlay argument. *version gets N, 0 for none. */
+int validate_layer_ref(const char *s, char *name, size_t namelen, int *version, const char **why)
+{
+	if (!s)
+		return fail(why, "empty name");
+	const char *at = strchr(s, '@');
+	size_t n = at ? (size_t)(at - s) : strlen(s);
+	char buf[NAME_MAX_LEN + 2];
+	if (n > NAME_MAX_LEN)
+		return fail(why, "name longer than 63 characters");
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (validate_name(buf, why) < 0)
+		return -1;
+	int v = 0;
+	if (at) {
+		const char *p = at + 1;
+		if (!*p || *p == '0' || strlen(p) > 6)
+			return fail(why, "want NAME@VERSION with VERSION a number from 1 to 999999");
+		for (; *p; p++) {
+			if (*p < '0' || *p > '9')
+				return fail(why, "want NAME@VERSION with VERSION a number from 1 to 999999");
+			v = v * 10 + (*p - '0');
+		}
+	}
+	if (name) {
+		if (n >= namelen)
+			return fail(why, "name too long");
+		memcpy(name, buf, n + 1);
+	}
+	if (version)
+		*version = v;
+	return 0;
+}
+
 int validate_hostname(const char *s, const char **why)
 {
 	if (!s || !*s)

@@ -11,6 +11,8 @@
 /* Root, overlay and template names: [A-Za-z0-9][A-Za-z0-9._-]*, at most 63,
  * never ".", "..", never containing "/" or "..". */
 int validate_name(const char *s, const char **why);
+/* "name" or "name@N": *version gets N (0 without "@"). */
+int validate_layer_ref(const char *s, char *name, size_t namelen, int *version, const char **why);
 /* Host names: RFC 1123 labels, letters digits and '-', dots between labels,
  * at most 63 characters in all. */
 int validate_hostname(const char *s, const char **why);

@@ -1,0 +1,63 @@
+/* Versions of roots and overlays.
+ *
+ *   roots/<name>/<N>/      published version N (1, 2, ...): never changes
+ *   roots/<name>/current   "N": the version a node gets when its pointer
+ *                          file names the layer without "@N"
+ *   .work/drafts/<name>.<pid>/  a version being made (never exported)
+ *
+ * A draft starts empty or as a hard-linked clone of a published version
+ * (cp -a --link: unchanged files cost one directory entry each), is changed
+ * only by replacing files (never in place: an overlayfs upper applied onto
+ * it, or a new file renamed over a link), and is published by one rename
+ * into roots/<name>/<N+1> followed by an atomic rewrite of current. A
+ * crash before the rename publishes nothing; the draft is swept later.
+ *
+ * roots/<name>/ itself is the NFS export of the layer: it is never replaced,
+ * so publishing needs no server restart and clients of older versions keep
+ * their directory handles. */
+#ifndef HOPELESS_VERSION_H
+#define HOPELESS_VERSION_H
+#include "tree.h"
+#include <stddef.h>
+
+#define VERSION_MAX 999999
+
+/* "roots/<name>/<N>" (N > 0). -ENAMETOOLONG when it does not fit. */
+int version_rel(char *out, size_t outlen, const char *name, int v);
+/* Published versions of name, ascending, malloc'd into *out (caller frees);
+ * returns how many (0: none or not versioned) or a negative errno. */
+int version_list(const struct tree *t, const char *name, int **out);
+/* The default version (roots/<name>/current); -ENOENT when the layer has
+ * none (not versioned yet, see version_migrate), -EINVAL when unreadable. */
+int version_current(const struct tree *t, const char *name);
+int version_exists(const struct tree *t, const char *name, int v);
+/* Rewrite roots/<name>/current atomically (v must exist). */
+int version_set_current(const struct tree *t, const char *name, int v);
+/* "debian" -> the default version, "debian@7" -> 7 (which must exist).
+ * name gets the layer name. why says what was wrong. */
+int version_resolve(const struct tree *t, const char *ref, char *name, size_t namelen, int *v, const char **why);
+
+/* A tree made before versions has roots/<name>/ as the layer itself: move
+ * its entries into roots/<name>/1 and write current. Resumable after a
+ * crash. 1 when it converted, 0 when nothing to do, negative errno. */
+int version_migrate(const struct tree *t, const char *name);
+/* version_migrate every registered layer; prints one line per conversion. */
+void version_migrate_all(const struct tree *t);
+
+struct draft {
+	char name[64];
+	int base;           /* the version it was cloned from, 0: empty */
+	char rel[256];      /* .work/drafts/<name>.<pid> */
+	int fd;             /* open directory fd of rel, -1 when closed */
+};
+/* A new draft of name: a hard-linked clone of version base (0: empty
+ * directory, mode 0755). The tree lock need not be held. */
+int draft_create(const struct tree *t, const char *name, int base, struct draft *d);
+/* Publish the draft as the next version (the highest so far + 1) and make
+ * it the default. The tree lock must be held. *number gets N. */
+int draft_publish(const struct tree *t, struct draft *d, int *number);
+/* Remove an unpublished draft (no-op after publish). */
+void draft_discard(const struct tree *t, struct draft *d);
+/* Remove drafts whose process is gone (tree lock held). */
+void draft_sweep(const struct tree *t);
+#endif
