@@ -59,4 +59,16 @@ int node_set(struct tree *t, const char *host, const struct set_opts *o);
 int node_rm(struct tree *t, const char *host, int purge, int backup, int force);
 int node_reset(struct tree *t, const char *host, int backup, int force);
 int node_inspect(struct tree *t, const char *host, const char *path);
+
+/* node_versions.c: the versions of its root and overlay a node booted (from
+ * its last "union" boot event in log/events.log; 0 when unknown) and the
+ * versions it gets at its next boot (its pointer files resolved now: the
+ * pinned version, else the layer's current one; 0 when unresolvable). */
+struct node_versions {
+	char root[64], overlay[64]; /* layer names, without "@N" */
+	int root_booted, overlay_booted;
+	int root_next, overlay_next;
+	int root_pinned, overlay_pinned; /* 1 when the pointer names "@N" */
+};
+int node_versions_get(const struct tree *t, const struct tree_node *n, struct node_versions *v);
 #endif
