@@ -39,20 +39,33 @@ static const char usage_inspect[] =
 	"Prints PATH as the node last wrote it (from its state image, without mounting it),\n"
 	"else from its host overlay, cluster overlay or root; the layer is named on stderr.\n";
 
+static const char usage_diff[] =
+	"usage: hopeless node diff HOST [--json]\n"
+	"Lists, read offline from its state image, what the node's writable layer adds (A),\n"
+	"changes (M: which layer it shadows, what differs), deletes (D) and hides (O), and\n"
+	"flags (!) what changes below its own copies between the versions it booted and\n"
+	"the ones it boots next.\n";
+static const char usage_capture[] =
+	"usage: hopeless node capture HOST --into OVERLAY [--paths PATH...]\n"
+	"Publishes the node's changes (or only PATHs and what is below them) as the next\n"
+	"version of OVERLAY. ssh host keys, machine-id and hostname are left out unless\n"
+	"named with --paths. A node that is up is captured only from a reflink snapshot.\n";
+
 static void node_usage(FILE *f)
 {
-	fprintf(f, "%s%s%s%s%s%s%s", usage_add, usage_list, usage_show, usage_set, usage_rm, usage_reset,
-		usage_inspect);
+	fprintf(f, "%s%s%s%s%s%s%s%s%s", usage_add, usage_list, usage_show, usage_set, usage_rm, usage_reset,
+		usage_inspect, usage_diff, usage_capture);
 }
 
 enum { OPT_IP = 1, OPT_MAC, OPT_MACFILE, OPT_MACS, OPT_ROOT, OPT_OVERLAY, OPT_STATE, OPT_BOOT, OPT_APPEND, OPT_SERVER,
-       OPT_TEMPLATE, OPT_RSA, OPT_JSON, OPT_PURGE, OPT_NOBACKUP, OPT_FORCE };
+       OPT_TEMPLATE, OPT_RSA, OPT_JSON, OPT_PURGE, OPT_NOBACKUP, OPT_FORCE, OPT_INTO, OPT_PATHS };
 
 struct parsed {
 	struct add_opts add;
 	struct set_opts set;
-	int json, purge, no_backup, force;
-	const char *pos[3];
+	int json, purge, no_backup, force, paths;
+	const char *into;
+	const char *const *pos; /* the positional arguments (capture: HOST then the --paths) */
 	int npos;
 };
 
@@ -67,6 +80,7 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		{"template", required_argument, NULL, OPT_TEMPLATE}, {"ssh-rsa", no_argument, NULL, OPT_RSA},
 		{"json", no_argument, NULL, OPT_JSON},            {"purge", no_argument, NULL, OPT_PURGE},
 		{"no-backup", no_argument, NULL, OPT_NOBACKUP},   {"force", no_argument, NULL, OPT_FORCE},
+		{"into", required_argument, NULL, OPT_INTO},      {"paths", no_argument, NULL, OPT_PATHS},
 		{0}};
 	memset(p, 0, sizeof(*p));
 	opterr = 0;
@@ -90,15 +104,15 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		case OPT_PURGE: p->purge = 1; break;
 		case OPT_NOBACKUP: p->no_backup = 1; break;
 		case OPT_FORCE: p->force = 1; break;
+		case OPT_INTO: p->into = optarg; break;
+		case OPT_PATHS: p->paths = 1; break;
 		case ':': return cli_error(w, "%s: needs a value", argv[optind - 1]);
 		default: return cli_error(w, "%s: unknown option (see hopeless %s --help)", argv[optind - 1], w);
 		}
 	}
-	for (; optind < argc; optind++) {
-		if (p->npos == 3)
-			return cli_error(w, "%s: unexpected argument", argv[optind]);
-		p->pos[p->npos++] = argv[optind];
-	}
+	/* getopt has moved the positional arguments to the end. */
+	p->pos = (const char *const *)argv + optind;
+	p->npos = argc - optind;
 	return 0;
 }
 
@@ -114,6 +128,8 @@ static int only(const struct parsed *p, const char *w, int add, int set, int jso
 	if (!set && (s->root || s->overlay || s->state || s->boot || s->append || s->server))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
 	if ((!json && p->json) || (!purge && p->purge) || (!nobackup && p->no_backup) || (!force && p->force))
+		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
+	if (strcmp(w, "node capture") && (p->into || p->paths))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
 	return 0;
 }
@@ -171,6 +187,15 @@ static int dispatch(struct tree *t, const char *sub, struct parsed *p)
 		return only(p, w, 0, 0, 0, 0, 0, 0) || want_args(p, w, 2, 2)
 			       ? 1
 			       : node_inspect(t, p->pos[0], p->pos[1]);
+	if (!strcmp(sub, "diff"))
+		return only(p, w, 0, 0, 1, 0, 0, 0) || want_args(p, w, 1, 1) ? 1 : node_diff(t, p->pos[0], p->json);
+	if (!strcmp(sub, "capture")) {
+		if (only(p, w, 0, 0, 0, 0, 0, 0) || want_args(p, w, 1, p->paths ? 1 << 20 : 1))
+			return 1;
+		if (p->paths && p->npos < 2)
+			return cli_error(w, "--paths needs at least one PATH (see hopeless node capture --help)");
+		return node_capture(t, p->pos[0], p->into, p->pos + 1, (size_t)p->npos - 1);
+	}
 	return cli_error("node", "%s: unknown subcommand (see hopeless node --help)", sub);
 }
 
@@ -179,7 +204,8 @@ static const char *sub_usage(const char *sub)
 	static const struct {
 		const char *name, *usage;
 	} u[] = {{"add", usage_add},     {"list", usage_list},   {"show", usage_show},      {"set", usage_set},
-		 {"rm", usage_rm},       {"reset", usage_reset}, {"inspect", usage_inspect}};
+		 {"rm", usage_rm},       {"reset", usage_reset}, {"inspect", usage_inspect},
+		 {"diff", usage_diff},   {"capture", usage_capture}};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		if (!strcmp(sub, u[i].name))
 			return u[i].usage;
@@ -206,8 +232,10 @@ int cmd_node(int argc, char **argv, struct cli_ctx *ctx)
 	if (parse_sub(argc - 1, argv + 1, w, &p))
 		return 1;
 	struct tree t;
-	/* list, show and inspect only read; the rest change the tree. */
-	int writes = strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "inspect");
+	/* list, show, inspect and diff only read (diff's private copy of an
+	 * image in use lives in .work/ under a name of its own); the rest,
+	 * capture included, change the tree. */
+	int writes = strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "inspect") && strcmp(sub, "diff");
 	if (cli_open_tree(&t, ctx, "node", writes) < 0)
 		return 1;
 	int rc = dispatch(&t, sub, &p);

@@ -10,7 +10,9 @@
 #ifndef HOPELESS_NODE_H
 #define HOPELESS_NODE_H
 #include "cli.h"
+#include "upperfs.h"
 #include <stdint.h>
+#include <time.h>
 
 #define CONFIG_HINT "hopeless: run 'hopeless config' to update DHCP, NFS exports and boot files\n"
 
@@ -49,6 +51,8 @@ int state_image_backup(struct tree *t, const char *ip, char *bak, size_t baklen,
  * set while a node has it mounted (and after a node crashed with it);
  * 0 when clean; negative errno when it cannot be read. why says which. */
 int state_image_in_use(struct tree *t, const char *ip, const char **why);
+/* The same for an image already open. */
+int state_image_fd_in_use(int fd, const char **why);
 /* Refuse (prints, returns 1) when the node's image is in use and !force. */
 int state_refuse_running(struct tree *t, const struct tree_node *d, int force, const char *w);
 
@@ -59,6 +63,36 @@ int node_set(struct tree *t, const char *host, const struct set_opts *o);
 int node_rm(struct tree *t, const char *host, int purge, int backup, int force);
 int node_reset(struct tree *t, const char *host, int backup, int force);
 int node_inspect(struct tree *t, const char *host, const char *path);
+int node_diff(struct tree *t, const char *host, int json);
+int node_capture(struct tree *t, const char *host, const char *overlay, const char *const *paths, size_t npaths);
+
+/* node_image.c: a node's writable layer read offline, without mounting
+ * its image: e2fsck checks it, libext2fs reads it (upper_ext2_open). An
+ * image in use (the node is up) is read from a private copy in .work/: a
+ * reflink (FICLONE: one consistent instant) when the file system has them,
+ * else a sparse copy taken while the node writes (not consistent); the copy
+ * gets e2fsck -fy (its journal replayed) and is removed by node_image_close. */
+#define NODE_IMAGE_CONSISTENT 1 /* in use and no reflink: refuse (-EBUSY) */
+struct node_image {
+	struct upper_src src;
+	int fd;                 /* the image (or copy) read; -1 when closed */
+	int node_fd;            /* the node's own image */
+	char rel[PATH_MAX];     /* state/<ip>/rw.img */
+	char copy[PATH_MAX];    /* .work/<...>: the copy read, "" when none */
+	int in_use, reflink;
+	time_t taken;           /* when the copy was taken */
+	struct timespec mtime;  /* of the node's image when opened */
+	char fstype[16];        /* of the tree, for messages */
+};
+/* 0 with ni->src ready; -ENOENT when the node has no image or its image
+ * no /upper (it never booted from it); else a negative errno. why says it
+ * in words either way. */
+int node_image_open(struct tree *t, const struct tree_node *d, int flags, struct node_image *ni, char *why,
+		    size_t whylen);
+/* 1 when the node's image changed or came into use since it was opened
+ * without a copy (the node booted meanwhile: what was read may be torn). */
+int node_image_changed(const struct node_image *ni);
+void node_image_close(struct tree *t, struct node_image *ni);
 
 /* node_versions.c: the versions of its root and overlay a node booted (from
  * its last "union" boot event in log/events.log; 0 when unknown) and the

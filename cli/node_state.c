@@ -181,24 +181,14 @@ int state_image_backup(struct tree *t, const char *ip, char *bak, size_t baklen,
 
 /* ext4 superblock at 1024: s_magic at 0x38, s_feature_incompat at 0x60;
  * INCOMPAT_RECOVER (0x4) is set while the journal is in use. */
-int state_image_in_use(struct tree *t, const char *ip, const char **why)
+int state_image_fd_in_use(int fd, const char **why)
 {
-	char img[PATH_MAX];
 	unsigned char sb[1024];
-	tfs_fmt(img, sizeof(img), "state/%s/rw.img", ip);
-	int fd = tfs_open(t, img, O_RDONLY | O_NONBLOCK, 0);
-	if (fd < 0)
-		return fd;
 	struct stat st;
 	ssize_t n = -1;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		n = pread(fd, sb, sizeof(sb), 1024);
-	close(fd);
-	if (n != (ssize_t)sizeof(sb)) {
-		*why = "not an ext4 image";
-		return -EINVAL;
-	}
-	if (sb[0x38] != 0x53 || sb[0x39] != 0xEF) {
+	if (n != (ssize_t)sizeof(sb) || sb[0x38] != 0x53 || sb[0x39] != 0xEF) {
 		*why = "not an ext4 image";
 		return -EINVAL;
 	}
@@ -208,6 +198,18 @@ int state_image_in_use(struct tree *t, const char *ip, const char **why)
 	}
 	*why = "clean";
 	return 0;
+}
+
+int state_image_in_use(struct tree *t, const char *ip, const char **why)
+{
+	char img[PATH_MAX];
+	tfs_fmt(img, sizeof(img), "state/%s/rw.img", ip);
+	int fd = tfs_open(t, img, O_RDONLY | O_NONBLOCK, 0);
+	if (fd < 0)
+		return fd;
+	int r = state_image_fd_in_use(fd, why);
+	close(fd);
+	return r;
 }
 
 int state_refuse_running(struct tree *t, const struct tree_node *d, int force, const char *w)

@@ -231,6 +231,8 @@ static int fds_differ(int a, int b)
 		ssize_t n = read(a, x, sizeof(x));
 		if (n < 0)
 			return -errno;
+		if (n == 0)
+			return read(b, y, 1) != 0;
 		size_t got = 0;
 		while (got < (size_t)n) {
 			ssize_t m = read(b, y + got, (size_t)n - got);
@@ -242,8 +244,6 @@ static int fds_differ(int a, int b)
 		}
 		if (memcmp(x, y, (size_t)n))
 			return 1;
-		if (n == 0)
-			return read(b, y, 1) != 0;
 	}
 }
 
@@ -478,6 +478,47 @@ int upper_path_check(const char *p, const char **why_)
 			return *why_ = "'.' or '..' in the path", -EINVAL;
 	}
 	return 0;
+}
+
+/* The entry name in directory dir (at path): 1 and *out filled, or 0. */
+static int find_ent(struct upper_src *s, const char *path, const struct upper_ent *dir, const char *name,
+		    struct upper_ent *out)
+{
+	struct upper_ent *ents = NULL;
+	size_t n = 0;
+	int r = s->ops->list(s, path, dir, &ents, &n);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (!strcmp(ents[i].name, name)) {
+			*out = ents[i];
+			r = 1;
+		}
+	free(ents);
+	return r;
+}
+
+int upper_has(struct upper_src *s, const char *path)
+{
+	char cur[PATH_MAX] = "/";
+	struct upper_ent e = s->root;
+	const char *p = path;
+	s->why[0] = '\0';
+	while (*p == '/') {
+		const char *name = p + 1;
+		size_t len = strcspn(name, "/");
+		char comp[256];
+		if (len == 0 || len >= sizeof(comp) || !S_ISDIR(e.mode))
+			return 0;
+		memcpy(comp, name, len);
+		comp[len] = '\0';
+		int r = find_ent(s, cur, &e, comp, &e);
+		if (r <= 0)
+			return r;
+		size_t cl = strlen(cur);
+		if (snprintf(cur + cl, sizeof(cur) - cl, "%s%s", cl > 1 ? "/" : "", comp) >= (int)(sizeof(cur) - cl))
+			return -ENAMETOOLONG;
+		p = name + len;
+	}
+	return 1;
 }
 
 #define SEL_SKIP 0

@@ -112,6 +112,9 @@ int upper_layers_differ(int a, int b, const char *path);
 /* "/etc/motd": absolute, no "..", ".", empty component or trailing '/', no
  * control character, at most 1024 bytes. why says what was wrong. */
 int upper_path_check(const char *p, const char **why);
+/* 1 when the upper has path (checked with upper_path_check), as anything
+ * (a whiteout included); 0 when not; negative errno. */
+int upper_has(struct upper_src *s, const char *path);
 struct upper_apply_opts {
 	int dst_is_overlay;           /* keep whiteouts and opaque marks (dst sits above a root) */
 	const char *const *paths;     /* absolute paths, each with its subtree; NULL: everything */

@@ -131,6 +131,10 @@ TEST(upperfs_classify_dir)
 	CHECK_INT(upper_dir_open(up, &s), 0);
 	close(up);
 	check_classify(harness_failed, &s);
+	CHECK_INT(upper_has(&s, "/etc/gone"), 1);
+	CHECK_INT(upper_has(&s, "/opt/app/c"), 1);
+	CHECK_INT(upper_has(&s, "/opt/app/a"), 0);
+	CHECK_INT(upper_has(&s, "/etc/motd/x"), 0);
 	upper_close(&s);
 	cleanup();
 }
