@@ -108,23 +108,11 @@ static struct node_status *node_by_claim(struct status *s, const struct syslog_m
 static void apply_line(struct status *s, char *line, struct syslog_msg *m)
 {
 	double when = 0;
-	char src[16] = "";
-	const char *msg = line;
-	if (line[0] != '<') {
-		char *sp1 = strchr(line, ' ');
-		char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-		if (!sp2 || (size_t)(sp2 - sp1 - 1) >= sizeof(src) || sp2 == sp1 + 1) {
-			s->skipped++;
-			return;
-		}
-		*sp1 = '\0';
-		memcpy(src, sp1 + 1, (size_t)(sp2 - sp1 - 1));
-		src[sp2 - sp1 - 1] = '\0';
-		if (syslog_time_parse(line, &when) < 0 || validate_ipv4(src, NULL, NULL) < 0) {
-			s->skipped++;
-			return;
-		}
-		msg = sp2 + 1;
+	char src[16];
+	const char *msg;
+	if (syslog_log_line_split(line, &when, src, &msg) < 0) {
+		s->skipped++;
+		return;
 	}
 	if (syslog_parse((const uint8_t *)msg, strlen(msg), m) < 0) {
 		s->skipped++;

@@ -1,6 +1,7 @@
 /* hopeless: the head-node command. A table maps subcommand names to their
  * cmd_<name>() entry points, one file each, in the style of git. */
 #include "cli.h"
+#include "version.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +50,12 @@ int cli_open_tree(struct tree *t, struct cli_ctx *ctx, const char *what, int loc
 		return cli_error(what, "%s", err), r;
 	if (lock && (r = tree_lock(t)) < 0)
 		return cli_error(what, "cannot lock %s: %s", t->dir, strerror(-r)), r;
+	if (lock) {
+		/* Under the lock: a tree from before versions is converted once,
+		 * and drafts of commands that died are removed. */
+		version_migrate_all(t);
+		draft_sweep(t);
+	}
 	return 0;
 }
 

@@ -105,4 +105,6 @@ struct node_versions {
 	int root_pinned, overlay_pinned; /* 1 when the pointer names "@N" */
 };
 int node_versions_get(const struct tree *t, const struct tree_node *n, struct node_versions *v);
+/* The same for count nodes, reading the events log once. */
+int node_versions_all(const struct tree *t, const struct tree_node *nodes, size_t count, struct node_versions *out);
 #endif

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "dhcp.h"
 #include "event.h"
+#include "layers.h"
 #include "log.h"
 #include "modules.h"
 #include "netif.h"
@@ -33,7 +34,7 @@ struct boot {
 	char mac[18]; /* of the boot NIC, for boot events */
 	char servers[CMDLINE_MAX_SERVERS][16];
 	int n_servers;
-	char root[64], overlay[64];
+	struct layer root, overlay;
 	double t_start;
 };
 
@@ -229,7 +230,7 @@ static void umount_all(const struct boot *b)
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++)
 		umount2(mounts[i], MNT_DETACH);
 	/* The layers under HL_ROOTS, by the names this attempt read. */
-	const char *const layers[] = {b->root, b->overlay};
+	const char *const layers[] = {b->root.name, b->overlay.name};
 	for (size_t i = 0; i < 2; i++) {
 		char dir[320];
 		if (!layers[i][0])
@@ -237,40 +238,6 @@ static void umount_all(const struct boot *b)
 		snprintf(dir, sizeof(dir), HL_ROOTS "/%s", layers[i]);
 		umount2(dir, MNT_DETACH);
 	}
-}
-
-static int read_pointer(const char *file, char *out, size_t len)
-{
-	char buf[128];
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		log_error("pointers: %s: %s (is this node registered? hopeless node add)", file, strerror(e));
-		return -e;
-	}
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	const char *why = NULL;
-	if (validate_name(buf, &why) < 0) {
-		log_error("pointers: %s: '%s': %s", file, buf, why);
-		return -EINVAL;
-	}
-	snprintf(out, len, "%s", buf);
-	return 0;
-}
-
-/* A root or overlay: each is its own export, <roots>/<name>, mounted at
- * HL_ROOTS/<name> (where one export of all of roots/ used to show it). */
-static int mount_layer(const struct boot *b, const char *server, const char *name)
-{
-	char exp[320], dir[320];
-	snprintf(exp, sizeof(exp), "%s/%s", b->cfg.roots, name);
-	snprintf(dir, sizeof(dir), HL_ROOTS "/%s", name);
-	return nfs_mount(server, exp, dir, b->cfg.nfsvers, b->client_ip, 1);
 }
 
 /* The host layer first: its pointer files name the root and the overlay,
@@ -282,28 +249,35 @@ static int mount_layers(struct boot *b, const char *server)
 	char exp[300];
 	snprintf(exp, sizeof(exp), "%s/%s", c->clients, b->client_ip);
 	int r = nfs_mount(server, exp, HL_CLIENT, c->nfsvers, b->client_ip, 1);
-	if (r == 0 && (r = read_pointer(HL_CLIENT "/hopeless.root", b->root, sizeof(b->root))) == 0)
-		r = read_pointer(HL_CLIENT "/hopeless.overlay", b->overlay, sizeof(b->overlay));
+	if (r == 0 && (r = layer_read_pointer(HL_CLIENT "/hopeless.root", &b->root)) == 0)
+		r = layer_read_pointer(HL_CLIENT "/hopeless.overlay", &b->overlay);
 	if (r == 0)
-		r = mount_layer(b, server, b->root);
-	if (r == 0 && strcmp(b->overlay, b->root))
-		r = mount_layer(b, server, b->overlay);
+		r = layer_mount(server, c->roots, c->nfsvers, b->client_ip, &b->root);
+	if (r == 0 && strcmp(b->overlay.name, b->root.name))
+		r = layer_mount(server, c->roots, c->nfsvers, b->client_ip, &b->overlay);
+	if (r == 0 && (r = layer_choose_version(&b->root)) == 0)
+		r = layer_choose_version(&b->overlay);
 	if (r < 0)
 		return r;
-	step_end("%s:%s/%s, %s/%s and %s mounted (NFS %s)", server, c->roots, b->root, c->roots, b->overlay, exp,
-		 c->nfsvers);
-	event_emit("mounted", "%s:%s/%s, %s/%s and %s mounted (NFS %s)", server, c->roots, b->root, c->roots,
-		   b->overlay, exp, c->nfsvers);
-	log_info("pointers: root %s, overlay %s", b->root, b->overlay);
+	char root[96], ovl[96];
+	layer_describe(&b->root, root, sizeof(root));
+	layer_describe(&b->overlay, ovl, sizeof(ovl));
+	step_end("%s:%s/%s, %s/%s and %s mounted (NFS %s)", server, c->roots, root, c->roots, ovl, exp, c->nfsvers);
+	event_emit("mounted", "%s:%s/%s, %s/%s and %s mounted (NFS %s)", server, c->roots, root, c->roots, ovl, exp,
+		   c->nfsvers);
+	log_info("pointers: root %s, overlay %s", root, ovl);
 	step_begin("upper");
 	if ((r = upper_setup(c, server, b->client_ip)) < 0)
 		return r;
 	step_end("%s", c->state == STATE_TMPFS ? "tmpfs (stateless)" : "rw.img on loop (persistent)");
 	step_begin("union");
-	if ((r = union_mount(b->root, b->overlay)) < 0)
+	if ((r = union_mount(b->root.dir, b->overlay.dir)) < 0)
 		return r;
-	step_end("clients/%s : roots/%s : roots/%s", b->client_ip, b->overlay, b->root);
-	event_emit("union", "clients/%s : roots/%s : roots/%s", b->client_ip, b->overlay, b->root);
+	if (layers_write_versions(&b->root, &b->overlay) < 0)
+		log_error("layers: cannot write " HL_RUN "/versions");
+	/* "roots/NAME@N": hopeless status reads the versions a node runs here. */
+	step_end("clients/%s : roots/%s : roots/%s", b->client_ip, ovl, root);
+	event_emit("union", "clients/%s : roots/%s : roots/%s", b->client_ip, ovl, root);
 	return 0;
 }
 

@@ -19,8 +19,9 @@ int nfs_mount(const char *server, const char *export_path, const char *target, c
 	      const char *client_ip, int readonly);
 /* upper.c: the writable layer: tmpfs, or the node's rw.img over loop. */
 int upper_setup(const struct boot_config *c, const char *server, const char *client_ip);
-/* union.c: overlayfs of host overlay, cluster overlay and root under NEWROOT. */
-int union_mount(const char *root, const char *overlay);
+/* union.c: overlayfs of host overlay, cluster overlay and root under NEWROOT
+ * (the directories of the versions chosen, see layers.h). */
+int union_mount(const char *root_dir, const char *overlay_dir);
 /* switchroot.c: move mounts, empty the initramfs, chroot, exec init. Only
  * returns on failure. */
 int switch_root(const char *init, double t_start);

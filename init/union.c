@@ -11,13 +11,13 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-int union_mount(const char *root, const char *overlay)
+int union_mount(const char *root_dir, const char *overlay_dir)
 {
 	char opts[1024];
 	int n = snprintf(opts, sizeof(opts),
-			 "lowerdir=%s:%s/%s:%s/%s,upperdir=%s/upper,workdir=%s/work,"
+			 "lowerdir=%s:%s:%s,upperdir=%s/upper,workdir=%s/work,"
 			 "index=off,metacopy=off,redirect_dir=nofollow",
-			 HL_CLIENT, HL_ROOTS, overlay, HL_ROOTS, root, HL_UPPER, HL_UPPER);
+			 HL_CLIENT, overlay_dir, root_dir, HL_UPPER, HL_UPPER);
 	if (n < 0 || (size_t)n >= sizeof(opts))
 		return -ENAMETOOLONG;
 	int r = mkdir_p(NEWROOT, 0755);

@@ -3,6 +3,7 @@
  * every byte, every field length-checked against the RFC's limit before it
  * is copied, and nothing copied until the whole field is known good. */
 #include "syslog.h"
+#include "validate.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -457,4 +458,24 @@ int syslog_hostname_is(const char *claim, const char *name, const char *ip)
 	size_t len = strlen(name);
 	return !strcmp(claim, "-") || !strcmp(claim, ip) || !strcasecmp(claim, name) ||
 	       (len && !strncasecmp(claim, name, len) && claim[len] == '.');
+}
+
+int syslog_log_line_split(char *line, double *when, char src[16], const char **msg)
+{
+	*when = 0;
+	src[0] = '\0';
+	*msg = line;
+	if (line[0] == '<')
+		return 0;
+	char *sp1 = strchr(line, ' ');
+	char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+	if (!sp2 || sp2 - sp1 - 1 >= 16 || sp2 == sp1 + 1)
+		return -EBADMSG;
+	*sp1 = '\0';
+	memcpy(src, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+	src[sp2 - sp1 - 1] = '\0';
+	if (syslog_time_parse(line, when) < 0 || validate_ipv4(src, NULL, NULL) < 0)
+		return -EBADMSG;
+	*msg = sp2 + 1;
+	return 0;
 }

@@ -66,4 +66,9 @@ int syslog_time_parse(const char *ts, double *epoch);
  * Events are attributed by source address either way; a mismatch is only
  * counted. */
 int syslog_hostname_is(const char *claim, const char *name, const char *ip);
+/* One line of an events log: "<received> <source> <RFC 5424>" as hopeless
+ * serve writes it (*when and src filled, line cut in place), or a bare RFC
+ * 5424 message (src "", *when 0). *msg points at the message. -EBADMSG when
+ * the prefix is malformed. */
+int syslog_log_line_split(char *line, double *when, char src[16], const char **msg);
 #endif

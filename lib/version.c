@@ -129,6 +129,55 @@ int version_resolve(const struct tree *t, const char *ref, char *name, size_t na
 	return 0;
 }
 
+int version_dir(const struct tree *t, const char *ref, char *rel, size_t len, int *v)
+{
+	char name[64];
+	const char *why;
+	int want = 0;
+	if (validate_layer_ref(ref, name, sizeof(name), &want, &why) < 0)
+		return -EINVAL;
+	if (want == 0) {
+		int c = version_current(t, name);
+		if (c == -ENOENT) {
+			if (v)
+				*v = 0;
+			return tfs_fmt(rel, len, "roots/%s", name);
+		}
+		if (c < 0)
+			return c;
+		want = c;
+	}
+	if (v)
+		*v = want;
+	return version_rel(rel, len, name, want);
+}
+
+/* One "roots/REF" field of a union event into out (validated). */
+static int union_field(const char *f, size_t n, char *out, size_t len)
+{
+	char buf[96];
+	if (n <= 6 || n >= sizeof(buf) || strncmp(f, "roots/", 6))
+		return -EINVAL;
+	memcpy(buf, f + 6, n - 6);
+	buf[n - 6] = '\0';
+	const char *why;
+	if (validate_layer_ref(buf, NULL, 0, NULL, &why) < 0 || strlen(buf) >= len)
+		return -EINVAL;
+	memcpy(out, buf, strlen(buf) + 1);
+	return 0;
+}
+
+int version_parse_union_event(const char *msg, char *root, size_t rlen, char *overlay, size_t olen)
+{
+	const char *a = strstr(msg, " : ");
+	const char *b = a ? strstr(a + 3, " : ") : NULL;
+	if (!a || !b || strncmp(msg, "clients/", 8))
+		return -EINVAL;
+	if (union_field(a + 3, (size_t)(b - a - 3), overlay, olen) < 0)
+		return -EINVAL;
+	return union_field(b + 3, strlen(b + 3), root, rlen);
+}
+
 /* Move every entry of the flat layer roots/<name> except MIGRATE_DIR into
  * roots/<name>/MIGRATE_DIR. */
 static int migrate_entries(int layer, int into)

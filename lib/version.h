@@ -37,6 +37,15 @@ int version_set_current(const struct tree *t, const char *name, int v);
  * name gets the layer name. why says what was wrong. */
 int version_resolve(const struct tree *t, const char *ref, char *name, size_t namelen, int *v, const char **why);
 
+/* Where a reader finds the content of ref ("debian", "debian@7"): the
+ * version's directory "roots/<name>/<N>", or "roots/<name>" for a layer not
+ * converted to versions yet. *v (may be NULL) gets N, 0 for a flat layer. */
+int version_dir(const struct tree *t, const char *ref, char *rel, size_t len, int *v);
+/* The versions a "union" boot event names: its text is
+ * "clients/IP : roots/OVERLAY[@N] : roots/ROOT[@N]"; root and overlay get
+ * "NAME@N" (or "NAME" from an unversioned boot). -EINVAL when it is not one. */
+int version_parse_union_event(const char *msg, char *root, size_t rlen, char *overlay, size_t olen);
+
 /* A tree made before versions has roots/<name>/ as the layer itself: move
  * its entries into roots/<name>/1 and write current. Resumable after a
  * crash. 1 when it converted, 0 when nothing to do, negative errno. */

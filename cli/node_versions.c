@@ -1,0 +1,158 @@
+/* Which version of its root and overlay a node runs (the last "union" boot
+ * event it sent: the init names the versions it stacked there) and which it
+ * will get at its next boot (its pointer files, resolved against the tree
+ * now). */
+#include "node.h"
+#include "syslog.h"
+#include "validate.h"
+#include "version.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct running {
+	char ip[16];
+	char root[96], overlay[96];
+};
+
+struct running_set {
+	struct running *r;
+	size_t n, cap;
+};
+
+static struct running *running_slot(struct running_set *s, const char *ip)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->r[i].ip, ip))
+			return &s->r[i];
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct running *nr = realloc(s->r, cap * sizeof(*nr));
+		if (!nr)
+			return NULL;
+		s->r = nr;
+		s->cap = cap;
+	}
+	struct running *x = &s->r[s->n++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->ip, sizeof(x->ip), "%s", ip);
+	return x;
+}
+
+/* One events-log line: a union event of hopeless-init updates its sender. */
+static int running_line(struct running_set *s, char *line, struct syslog_msg *m)
+{
+	double when;
+	char src[16], ip[16] = "", root[96], ovl[96];
+	const char *msg;
+	if (syslog_log_line_split(line, &when, src, &msg) < 0 || syslog_parse((const uint8_t *)msg, strlen(msg), m) < 0)
+		return 0;
+	if (strcmp(m->app_name, "hopeless-init") || strcmp(m->msgid, "union"))
+		return 0;
+	if (version_parse_union_event(m->msg, root, sizeof(root), ovl, sizeof(ovl)) < 0)
+		return 0;
+	/* The address it came from; without one (a plain syslog file), the
+	 * address the node reports. */
+	if (src[0])
+		snprintf(ip, sizeof(ip), "%s", src);
+	else if (syslog_sd_get(m, SYSLOG_HOPELESS_SDID, "ip", ip, sizeof(ip)) < 0 ||
+		 validate_ipv4(ip, NULL, NULL) < 0)
+		return 0;
+	struct running *x = running_slot(s, ip);
+	if (!x)
+		return -ENOMEM;
+	snprintf(x->root, sizeof(x->root), "%s", root);
+	snprintf(x->overlay, sizeof(x->overlay), "%s", ovl);
+	return 0;
+}
+
+static int running_load_file(const struct tree *t, const char *rel, struct running_set *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = tfs_read(t, rel, &sb);
+	if (r < 0) {
+		sb_free(&sb);
+		return r == -ENOENT ? 0 : r;
+	}
+	struct syslog_msg *m = malloc(sizeof(*m));
+	r = m ? 0 : -ENOMEM;
+	for (char *p = sb.buf, *nl; r == 0 && p && (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		if (nl > p && nl[-1] == '\r')
+			nl[-1] = '\0';
+		r = running_line(s, p, m);
+	}
+	free(m);
+	sb_free(&sb);
+	return r;
+}
+
+/* Every node's last union event: the rotated log first, then the live one. */
+static int running_load(const struct tree *t, struct running_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	int r = running_load_file(t, "log/events.log.1", s);
+	if (r == 0)
+		r = running_load_file(t, "log/events.log", s);
+	if (r < 0)
+		free(s->r), memset(s, 0, sizeof(*s));
+	return r;
+}
+
+/* "debian@7" -> 7 when its name is name, else 0. */
+static int ref_version(const char *ref, const char *name)
+{
+	char n[64];
+	int v = 0;
+	const char *why;
+	if (!ref[0] || validate_layer_ref(ref, n, sizeof(n), &v, &why) < 0 || strcmp(n, name))
+		return 0;
+	return v;
+}
+
+/* Name, pin and next-boot version of one pointer ("debian" / "debian@7"). */
+static void pointer_versions(const struct tree *t, const char *ref, char *name, size_t len, int *pinned, int *next)
+{
+	const char *why;
+	int want = 0;
+	*pinned = *next = 0;
+	name[0] = '\0';
+	if (validate_layer_ref(ref, name, len, &want, &why) < 0)
+		return;
+	*pinned = want > 0;
+	if (want)
+		*next = version_exists(t, name, want) ? want : 0;
+	else if ((want = version_current(t, name)) > 0)
+		*next = want;
+}
+
+static void fill_one(const struct tree *t, const struct tree_node *n, const struct running_set *s,
+		     struct node_versions *v)
+{
+	memset(v, 0, sizeof(*v));
+	pointer_versions(t, n->root, v->root, sizeof(v->root), &v->root_pinned, &v->root_next);
+	pointer_versions(t, n->overlay, v->overlay, sizeof(v->overlay), &v->overlay_pinned, &v->overlay_next);
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->r[i].ip, n->ip))
+			continue;
+		v->root_booted = ref_version(s->r[i].root, v->root);
+		v->overlay_booted = ref_version(s->r[i].overlay, v->overlay);
+	}
+}
+
+int node_versions_get(const struct tree *t, const struct tree_node *n, struct node_versions *v)
+{
+	return node_versions_all(t, n, 1, v);
+}
+
+int node_versions_all(const struct tree *t, const struct tree_node *nodes, size_t count, struct node_versions *out)
+{
+	struct running_set s;
+	int r = running_load(t, &s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < count; i++)
+		fill_one(t, &nodes[i], &s, &out[i]);
+	free(s.r);
+	return 0;
+}
