@@ -40,7 +40,7 @@ static void layers_close(struct layers *l)
 }
 
 /* roots/<name>/<v>, or the unversioned roots/<name> when v is 0. */
-static int version_dir(const struct tree *t, const char *name, int v)
+static int layer_version_open(const struct tree *t, const char *name, int v)
 {
 	char rel[PATH_MAX];
 	if ((v > 0 ? version_rel(rel, sizeof(rel), name, v) : tfs_fmt(rel, sizeof(rel), "roots/%s", name)) < 0)
@@ -72,7 +72,7 @@ static int layers_open(const struct tree *t, const struct tree_node *d, const st
 			snprintf(l->label[i], sizeof(l->label[i]), "%s %s@%d", kind, l->name[i], ver);
 		else
 			snprintf(l->label[i], sizeof(l->label[i]), "%s %s", kind, l->name[i]);
-		l->fd[i] = version_dir(t, l->name[i], ver);
+		l->fd[i] = layer_version_open(t, l->name[i], ver);
 		if (l->fd[i] < 0)
 			return snprintf(why, whylen, "%s: %s", l->label[i], strerror(-l->fd[i])), l->fd[i];
 	}
@@ -129,7 +129,7 @@ static int version_notes(const struct tree *t, const struct layers *l, struct re
 	for (int i = 1; i < NLAYERS; i++) {
 		if (!l->booted[i] || !l->next[i] || l->booted[i] == l->next[i])
 			continue;
-		int a = version_dir(t, l->name[i], l->booted[i]), b = version_dir(t, l->name[i], l->next[i]);
+		int a = layer_version_open(t, l->name[i], l->booted[i]), b = layer_version_open(t, l->name[i], l->next[i]);
 		for (size_t k = 0; a >= 0 && b >= 0 && k < rs->n; k++) {
 			struct rec *r = &rs->v[k];
 			if ((r->dir && r->kind != UPPER_OPAQUE) || !upper_layers_differ(a, b, r->path))

@@ -109,6 +109,11 @@ static int ent_check(struct upper_src *s, const char *path, const struct upper_e
 	return 0;
 }
 
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* ---- the walk ---- */
 struct walk {
 	struct upper_src *s;
@@ -294,7 +299,76 @@ static int ent_differs(struct upper_src *s, const char *path, const struct upper
 	return d;
 }
 
+static int layers_differ(int a, int b, const char *path, int depth);
+
+/* Sorted names of directory fd (dup'd), malloc'd; -errno. */
+static int dir_names(int fd, char ***out, size_t *n)
+{
+	DIR *d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+	if (!d)
+		return -errno;
+	rewinddir(d);
+	size_t cap = 0;
+	char **v = NULL;
+	struct dirent *de;
+	int r = 0;
+	*n = 0;
+	while (r == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (*n == cap) {
+			char **nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (!(v[*n] = strdup(de->d_name)))
+			r = -ENOMEM;
+		else
+			(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), strcmp_ptr);
+	*out = v;
+	return r;
+}
+
+static void names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Two directories differ in content when their entries do (recursively;
+ * files hard-linked into both versions cost one stat each). */
+static int dirs_differ(int fa, int fb, int a, int b, const char *path, int depth)
+{
+	char **x = NULL, **y = NULL, sub[PATH_MAX];
+	size_t nx = 0, ny = 0;
+	int d = 0;
+	if (depth > UPPER_DEPTH_MAX || dir_names(fa, &x, &nx) < 0 || dir_names(fb, &y, &ny) < 0 || nx != ny)
+		d = UPPER_DIFF_CONTENT;
+	for (size_t i = 0; !d && i < nx; i++) {
+		if (strcmp(x[i], y[i]) || snprintf(sub, sizeof(sub), "%s/%s", path, x[i]) >= (int)sizeof(sub))
+			d = UPPER_DIFF_CONTENT;
+		else if (layers_differ(a, b, sub, depth + 1))
+			d = UPPER_DIFF_CONTENT;
+	}
+	names_free(x, nx);
+	names_free(y, ny);
+	return d;
+}
+
 int upper_layers_differ(int a, int b, const char *path)
+{
+	return layers_differ(a, b, path, 0);
+}
+
+static int layers_differ(int a, int b, const char *path, int depth)
 {
 	const char *rel = path[0] == '/' ? path + 1 : path;
 	if (!*rel)
@@ -323,6 +397,10 @@ int upper_layers_differ(int a, int b, const char *path)
 			d |= UPPER_DIFF_CONTENT;
 	} else if ((S_ISCHR(sa.st_mode) || S_ISBLK(sa.st_mode)) && sa.st_rdev != sb.st_rdev) {
 		d |= UPPER_DIFF_CONTENT;
+	} else if (S_ISDIR(sa.st_mode)) {
+		_cleanup_fd_ int da = tfs_openat(a, rel, O_RDONLY | O_DIRECTORY, 0);
+		_cleanup_fd_ int db = tfs_openat(b, rel, O_RDONLY | O_DIRECTORY, 0);
+		d |= da < 0 || db < 0 ? UPPER_DIFF_CONTENT : dirs_differ(da, db, a, b, path, depth);
 	}
 	return d;
 }

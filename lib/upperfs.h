@@ -105,7 +105,8 @@ typedef int (*upper_change_fn)(void *arg, const struct upper_change *c);
 int upper_classify(struct upper_src *s, const int *lowers, int nlowers, upper_change_fn fn, void *arg);
 /* How path (absolute) differs between two layer directories, looked up
  * beneath each without following a symlink: UPPER_DIFF_* bits, 0 when the
- * same (or absent from both), UPPER_DIFF_TYPE when present in one only. */
+ * same (or absent from both), UPPER_DIFF_TYPE when present in one only.
+ * A directory's content is its entries, compared recursively. */
 int upper_layers_differ(int a, int b, const char *path);
 
 /* ---- applying an upper onto a directory (node capture) ---- */

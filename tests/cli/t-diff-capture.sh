@@ -11,15 +11,6 @@ H() { "$HOPELESS" -C "$T" "$@"; }
 q() { "$@" >/dev/null 2>&1; }
 xattr() { python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], sys.argv[2]).decode())' "$@" 2>/dev/null; }
 ino() { stat -c %i "$1"; }
-# A layer made before versions: its content becomes version 1 (what
-# version_migrate does), unless the tree made it versioned already.
-versionize() {
-	local d=$T/roots/$1
-	[ -e "$d/current" ] && return 0
-	mkdir "$d/.v" && find "$d" -mindepth 1 -maxdepth 1 ! -name .v -exec mv {} "$d/.v/" \; &&
-	mv "$d/.v" "$d/1" && echo 1 > "$d/current"
-}
-
 check "init" q H init --server 10.9.0.1 --image-size 16M
 R=$SCRATCH/rootsrc
 mkdir -p "$R/etc" "$R/opt/app" "$R/boot"
@@ -28,7 +19,7 @@ check "root add" q H root add deb --from "$R"
 check "overlay add" q H overlay add compute
 check "node add n1 (image)" q H node add n1 --ip 10.9.0.11 --mac 52:54:00:00:09:11 --root deb --overlay compute
 check "node add n2 (tmpfs)" q H node add n2 --ip 10.9.0.12 --mac 52:54:00:00:09:12 --root deb --overlay compute --state tmpfs
-check "layers versioned" sh -c "$(declare -f versionize); T='$T'; versionize deb && versionize compute"
+check "layers are versioned" test -f "$T/roots/deb/current" -a -f "$T/roots/compute/current"
 V1=$T/roots/compute/1
 mkdir -p "$V1/etc" && echo "cluster issue" > "$V1/etc/issue"
 
@@ -73,6 +64,24 @@ assert m['/opt/app']['change']=='opaque' and m['/srv/data/file']['layer'] is Non
 check "diff of a tmpfs node: one line, nothing to diff" \
 	sh -c "'$HOPELESS' -C '$T' node diff n2 2>&1 | grep -c 'nothing on the head node to diff' | grep -qx 1"
 check "diff leaves no copy behind" test -z "$(ls -A "$T/.work" 2>/dev/null | grep -v drafts)"
+
+# The node booted deb@1 and compute@1 (its union event in the events log);
+# deb@2 changes /etc/motd, which the node holds its own copy of.
+mkdir -p "$T/log"
+echo "2026-01-01T00:00:00.000Z 10.9.0.11 <29>1 - n1 hopeless-init 1 union - clients/10.9.0.11 : roots/compute@1 : roots/deb@1" >> "$T/log/events.log"
+cp -a --link "$T/roots/deb/1" "$T/roots/deb/2" && rm "$T/roots/deb/2/etc/motd" && echo "root motd 2" > "$T/roots/deb/2/etc/motd"
+rm "$T/roots/deb/2/opt/app/b" && echo 2 > "$T/roots/deb/current"
+out=$(H node diff n1 2>"$SCRATCH/err")
+check "diff: what changes below the node's own copy at its next boot" grep -qx "! /etc/motd: changed in root deb between version 1 (booted) and 2 (next boot); the node still holds its own copy" <<<"$out"
+check "diff: the same for what its opaque directory hides" grep -qx "! /opt/app: changed in root deb between version 1 (booted) and 2 (next boot); the node's opaque directory still hides it" <<<"$out"
+check "diff: the listing itself unchanged" test "$(grep -v '^!' <<<"$out")" = "$expect"
+check "diff: nothing on stderr when the versions are known" test ! -s "$SCRATCH/err"
+check "diff --json names the version change" python3 -c "
+import json,subprocess
+a=json.loads(subprocess.check_output(['$HOPELESS','-C','$T','node','diff','n1','--json']))
+m={e['path']:e for e in a}
+assert m['/etc/motd']['changed_below']==[{'layer':'root deb','booted':1,'next':2}], a
+assert m['/srv/data/file']['changed_below']==[], a"
 
 # capture: refusals change nothing
 check_rejects "capture into an unknown overlay" node capture n1 --into nope

@@ -64,6 +64,8 @@ static int lst(const char *rel, struct stat *st)
 	return lstat(p, st);
 }
 
+static int draft(void);
+
 /* root: the lowest layer; ov: an overlay above it; up: the node's upper. */
 static void build(void)
 {
@@ -251,6 +253,13 @@ TEST(upperfs_layers_differ)
 	CHECK_INT(upper_layers_differ(r, o, "/nowhere"), 0);
 	put("ov/etc/motd", "root motx", 0600);
 	CHECK_INT(upper_layers_differ(r, o, "/etc/motd"), UPPER_DIFF_CONTENT | UPPER_DIFF_MODE);
+	int d = draft();
+	CHECK_INT(upper_layers_differ(r, d, "/opt"), 0); /* new directories, hard-linked files */
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/dst/opt/app/b", base);
+	unlink(p);
+	CHECK_INT(upper_layers_differ(r, d, "/opt"), UPPER_DIFF_CONTENT);
+	close(d);
 	close(r);
 	close(o);
 	cleanup();
