@@ -12,6 +12,9 @@ CPPFLAGS += -Ilib -D_GNU_SOURCE
 CFLAGS   += $(CSTD) $(WARN) $(OPT)
 KMOD_CFLAGS := $(shell pkg-config --cflags libkmod 2>/dev/null)
 KMOD_LIBS   := $(shell pkg-config --libs libkmod 2>/dev/null || echo -lkmod)
+# libext2fs reads the nodes' state images in user space (lib/upper_ext2.c).
+EXT2_CFLAGS := $(shell pkg-config --cflags ext2fs com_err 2>/dev/null)
+EXT2_LIBS   := $(shell pkg-config --libs ext2fs com_err 2>/dev/null || echo -lext2fs -lcom_err)
 
 # The node's init is static. musl keeps it small; musl has no kernel headers,
 # so build/kinc holds links to the system's linux/ and asm/ headers.
@@ -43,7 +46,7 @@ build/kinc:
 
 build/hopeless: $(CLI_SRCS) $(LIB_SRCS) $(wildcard cli/*.h lib/*.h)
 	@mkdir -p build
-	$(CC) $(CPPFLAGS) $(KMOD_CFLAGS) $(CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(KMOD_LIBS) -lz
+	$(CC) $(CPPFLAGS) $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(KMOD_LIBS) $(EXT2_LIBS) -lz
 
 build/hopeless-init: $(INIT_SRCS) $(INIT_LIB_SRCS) $(wildcard init/*.h lib/*.h) | build/kinc
 	$(INIT_CC) $(CPPFLAGS) $(INIT_INC) $(CSTD) $(WARN) -Os -static -o $@ $(INIT_SRCS) $(INIT_LIB_SRCS)
@@ -51,8 +54,8 @@ build/hopeless-init: $(INIT_SRCS) $(INIT_LIB_SRCS) $(wildcard init/*.h lib/*.h) 
 
 build/unit-tests: $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(wildcard tests/unit/*.h lib/*.h init/*.h cli/*.h)
 	@mkdir -p build
-	$(CC) $(CPPFLAGS) -Iinit -Icli -Itests/unit $(KMOD_CFLAGS) $(CFLAGS) $(SAN) -o $@ \
-	    $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(KMOD_LIBS) -lz
+	$(CC) $(CPPFLAGS) -Iinit -Icli -Itests/unit $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(CFLAGS) $(SAN) -o $@ \
+	    $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(KMOD_LIBS) $(EXT2_LIBS) -lz
 
 deps:
 	scripts/deps.sh

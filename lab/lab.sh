@@ -290,9 +290,9 @@ debian_root() {
 	[ -n "${HOPELESS_DEBIAN_MIRROR:-}" ] && args+=(--mirror "$HOPELESS_DEBIAN_MIRROR")
 	"$HOPELESS" -C "$TREE" "${args[@]}" > "$WORK/root-build.log" 2>&1 ||
 		{ tail -n 20 "$WORK/root-build.log" >&2; echo "hopeless: lab: building the Debian root failed (see $WORK/root-build.log)" >&2; exit 1; }
-	say "Debian root built in $(since "$t0") s ($(du -sh "$TREE/roots/lab-root" | cut -f1))"
+	say "Debian root built in $(since "$t0") s ($(du -sh "$TREE/roots/lab-root/1" | cut -f1))"
 	mkdir -p "$ROOT_CACHE"
-	tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$TREE/roots/lab-root" \
+	tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$TREE/roots/lab-root/1" \
 		-I 'zstd -q -T0 -3' -cf "$DEBIAN_TAR.tmp.$$" . && mv -f "$DEBIAN_TAR.tmp.$$" "$DEBIAN_TAR"
 	say "Debian root cached ($(du -h "$DEBIAN_TAR" | cut -f1))"
 }
@@ -302,7 +302,7 @@ debian_root() {
 # on the serial console what the node sees, writes a file in /var, prints the
 # marker and powers the node off cleanly.
 debian_report_service() {
-	local o=$TREE/roots/compute
+	local o=$TREE/roots/compute/1
 	mkdir -p "$o/usr/local/sbin" "$o/etc/systemd/system/multi-user.target.wants"
 	cat > "$o/etc/systemd/system/hopeless-lab-report.service" <<'UNIT'
 [Unit]
@@ -379,36 +379,36 @@ if [ "$ROOT" = busybox ]; then
 	"$HOPELESS" -C "$TREE" overlay add compute >/dev/null
 else
 	debian_root
-	KERNEL="root's own ($(ls "$TREE/roots/lab-root/lib/modules" | head -n 1))"
-	mkdir -p "$TREE/roots/lab-root/etc/hopeless-lab"
-	for f in all overlay-root root-only class; do echo "root" > "$TREE/roots/lab-root/etc/hopeless-lab/$f"; done
-	echo "$HOLD" > "$TREE/roots/lab-root/etc/hopeless-lab/hold"
+	KERNEL="root's own ($(ls "$TREE/roots/lab-root/1/lib/modules" | head -n 1))"
+	mkdir -p "$TREE/roots/lab-root/1/etc/hopeless-lab"
+	for f in all overlay-root root-only class; do echo "root" > "$TREE/roots/lab-root/1/etc/hopeless-lab/$f"; done
+	echo "$HOLD" > "$TREE/roots/lab-root/1/etc/hopeless-lab/hold"
 	"$HOPELESS" -C "$TREE" overlay add compute --from-template netroot >/dev/null
 	debian_report_service
 	# The lab's ssh key, for the login while the node holds (--hold S).
 	ssh-keygen -q -t ed25519 -N '' -C hopeless-lab -f "$WORK/lab_ssh_key"
-	install -d -m 700 "$TREE/roots/compute/root/.ssh"
-	install -m 600 "$WORK/lab_ssh_key.pub" "$TREE/roots/compute/root/.ssh/authorized_keys"
+	install -d -m 700 "$TREE/roots/compute/1/root/.ssh"
+	install -m 600 "$WORK/lab_ssh_key.pub" "$TREE/roots/compute/1/root/.ssh/authorized_keys"
 fi
-mkdir -p "$TREE/roots/compute/etc/hopeless-lab"
-echo overlay > "$TREE/roots/compute/etc/hopeless-lab/all"
-echo overlay > "$TREE/roots/compute/etc/hopeless-lab/overlay-root"
-echo compute > "$TREE/roots/compute/etc/hopeless-lab/class"
+mkdir -p "$TREE/roots/compute/1/etc/hopeless-lab"
+echo overlay > "$TREE/roots/compute/1/etc/hopeless-lab/all"
+echo overlay > "$TREE/roots/compute/1/etc/hopeless-lab/overlay-root"
+echo compute > "$TREE/roots/compute/1/etc/hopeless-lab/class"
 if [ "$NODES" = 2 ] || [ "$PROBE" = 1 ]; then
 	"$HOPELESS" -C "$TREE" overlay add storage >/dev/null
-	mkdir -p "$TREE/roots/storage/etc/hopeless-lab"
-	echo storage-overlay > "$TREE/roots/storage/etc/hopeless-lab/all"
-	echo storage-overlay > "$TREE/roots/storage/etc/hopeless-lab/overlay-root"
-	echo storage > "$TREE/roots/storage/etc/hopeless-lab/class"
+	mkdir -p "$TREE/roots/storage/1/etc/hopeless-lab"
+	echo storage-overlay > "$TREE/roots/storage/1/etc/hopeless-lab/all"
+	echo storage-overlay > "$TREE/roots/storage/1/etc/hopeless-lab/overlay-root"
+	echo storage > "$TREE/roots/storage/1/etc/hopeless-lab/class"
 fi
 if [ "$PROBE" = 1 ]; then
 	# A secret only node2's class may read, and a layer no node uses.
-	echo "root:lab-secret-storage:19000:0:99999:7:::" > "$TREE/roots/storage/etc/shadow"
-	chmod 600 "$TREE/roots/storage/etc/shadow"
+	echo "root:lab-secret-storage:19000:0:99999:7:::" > "$TREE/roots/storage/1/etc/shadow"
+	chmod 600 "$TREE/roots/storage/1/etc/shadow"
 	"$HOPELESS" -C "$TREE" overlay add unused >/dev/null
-	mkdir -p "$TREE/roots/unused/etc"
-	echo "root:lab-secret-unused:19000:0:99999:7:::" > "$TREE/roots/unused/etc/shadow"
-	chmod 600 "$TREE/roots/unused/etc/shadow"
+	mkdir -p "$TREE/roots/unused/1/etc"
+	echo "root:lab-secret-unused:19000:0:99999:7:::" > "$TREE/roots/unused/1/etc/shadow"
+	chmod 600 "$TREE/roots/unused/1/etc/shadow"
 fi
 NODE_BOOT=$BOOT
 [ "$BOOT" = direct ] && NODE_BOOT=ipxe
