@@ -2,6 +2,7 @@
  * Each file is written atomically and only when its content changed; then
  * the services this tree runs (hopeless serve) are told to reload. */
 #include "cli.h"
+#include "layer.h"
 #include "gen.h"
 #include <dirent.h>
 #include <errno.h>
@@ -138,16 +139,20 @@ static int emit_overlay_hosts(struct tree *t, const struct tree_node *nodes, siz
 		const char *kind = name[0] ? tree_layer_kind(t, name) : NULL;
 		if (!kind || strcmp(kind, "overlay"))
 			continue;
-		char etc[PATH_MAX], rel[PATH_MAX];
-		if (tfs_fmt(etc, sizeof(etc), "roots/%s/etc", name) < 0)
-			continue;
-		snprintf(rel, sizeof(rel), "roots/%s/etc/hosts", name);
-		r = tfs_mkdir_p(t, etc, 0755);
+		/* A new version of the overlay when its hosts file differs:
+		 * running nodes keep the one they booted. */
+		struct layer_file f = {"etc/hosts", sb_str(hosts), hosts->len, 0644, 0, 0};
+		int v = 0;
+		r = layer_publish_files(t, name, &f, 1, &v);
+		run->written++;
 		if (r < 0)
-			fprintf(stderr, "hopeless: config: %s/%s: %s%s\n", t->dir, etc, strerror(-r),
+			fprintf(stderr, "hopeless: config: roots/%s: etc/hosts: %s%s\n", name, strerror(-r),
 				r == -ELOOP || r == -ENOTDIR ? " (not a real directory: not written through)" : "");
-		else
-			r = emit(t, rel, hosts, run, NULL);
+		else if (v) {
+			run->changed++;
+			printf("hopeless: config: overlay %s: version %d published (etc/hosts); nodes get it at "
+			       "their next boot\n", name, v);
+		}
 	}
 	free(v);
 	return r;

@@ -2,6 +2,7 @@
  * node that boots that root (node-specific values travel on the kernel
  * command line). Output: tftp/boot/<root>/{vmlinuz,initrd.img}. */
 #include "cli.h"
+#include "version.h"
 #include "initramfs.h"
 #include "validate.h"
 #include <errno.h>
@@ -51,8 +52,10 @@ static int build(struct tree *t, const char *root, int rescue, char *nics, char 
 			return cli_error(w, "--rescue-shell needs %s (apt-get install busybox-static)", busybox);
 	}
 	char rel[PATH_MAX];
-	tree_path(t, rootdir, sizeof(rootdir), "roots/%s", root);
-	tfs_fmt(rel, sizeof(rel), "roots/%s", root);
+	/* The kernel and modules of the root's current version. */
+	if (version_layer_dir(t, root, 0, rel, sizeof(rel)) < 0)
+		return cli_error(w, "%s: no published version (see: hopeless root show %s)", root, root);
+	tree_path(t, rootdir, sizeof(rootdir), "%s", rel);
 	char kver[128];
 	int r = initramfs_find_kver(rootdir, kver, sizeof(kver), err, sizeof(err));
 	if (r < 0)

@@ -24,7 +24,7 @@ static const char usage_add[] =
 static const char usage_list[] = "usage: hopeless node list [--json]\n";
 static const char usage_show[] = "usage: hopeless node show HOST\n";
 static const char usage_set[] =
-	"usage: hopeless node set HOST [--root R] [--overlay O] [--state image|tmpfs] [--append ARGS]\n"
+	"usage: hopeless node set NODESET [--root R[@N]] [--overlay O[@N]] [--state image|tmpfs] [--append ARGS]\n"
 	"                              [--server IP[,IP]] [--boot ipxe|pxelinux]\n"
 	"Switching to image creates the image if missing; switching to tmpfs keeps it.\n";
 static const char usage_rm[] = "usage: hopeless node rm HOST [--purge [--no-backup]] [--force]\n"
@@ -162,8 +162,9 @@ static int dispatch(struct tree *t, const char *sub, struct parsed *p)
 		const struct set_opts *s = &p->set;
 		snprintf(proto.state, sizeof(proto.state), "image");
 		snprintf(proto.boot, sizeof(proto.boot), "ipxe");
-		if ((s->root && node_copy_arg(proto.root, sizeof(proto.root), s->root, w, "--root")) ||
-		    (s->overlay && node_copy_arg(proto.overlay, sizeof(proto.overlay), s->overlay, w, "--overlay")) ||
+		if ((s->root && node_layer_arg(proto.root, sizeof(proto.root), &proto.root_pin, s->root, w, "--root")) ||
+		    (s->overlay &&
+		     node_layer_arg(proto.overlay, sizeof(proto.overlay), &proto.overlay_pin, s->overlay, w, "--overlay")) ||
 		    (s->state && node_copy_arg(proto.state, sizeof(proto.state), s->state, w, "--state")) ||
 		    (s->boot && node_copy_arg(proto.boot, sizeof(proto.boot), s->boot, w, "--boot")) ||
 		    (s->append && node_copy_arg(proto.append, sizeof(proto.append), s->append, w, "--append")) ||

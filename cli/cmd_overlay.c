@@ -2,6 +2,7 @@
  * helpers shared with root, shell and users (cli/layer.h). */
 #include "cli.h"
 #include "layer.h"
+#include "version.h"
 #include "validate.h"
 #include <dirent.h>
 #include <errno.h>
@@ -228,14 +229,17 @@ static int overlay_add(struct tree *t, const char *name, const char *tmpl)
 	if (tfs_exists(t, final))
 		return cli_error(w, "%s/%s exists but is not registered; move it away first", t->dir, final);
 	layer_sweep_tmp(t);
+	char v1[PATH_MAX];
 	int r = tfs_mkdir(t, tmp, 0755);
+	if (r == 0)
+		r = version_init_layer(t, tmp, v1, sizeof(v1));
 	if (r == 0 && tmpl) {
 		/* Modes and times from the template, owner root (whoever checked
 		 * out the source tree must not own files on the nodes). cp gets
 		 * the new directory as an fd we opened. */
 		char dot[PATH_MAX + 2], to[40];
 		snprintf(dot, sizeof(dot), "%s/.", src);
-		int dfd = tfs_open(t, tmp, O_RDONLY | O_DIRECTORY, 0);
+		int dfd = tfs_open(t, v1, O_RDONLY | O_DIRECTORY, 0);
 		snprintf(to, sizeof(to), "/proc/self/fd/%d/.", dfd);
 		char *cp[] = {"cp", "-R", "--preserve=mode,timestamps", "--no-dereference", dot, to, NULL};
 		struct run_opts o = {.keep_fds = &dfd, .nkeep = 1};
@@ -250,7 +254,8 @@ static int overlay_add(struct tree *t, const char *name, const char *tmpl)
 	tfs_remove_tree(t, tmp);
 	if (r < 0)
 		return cli_error(w, "%s: %s", name, strerror(-r));
-	printf("hopeless: overlay %s added (%s/%s)%s%s\n", name, t->dir, final, tmpl ? " from template " : "", tmpl ? tmpl : "");
+	printf("hopeless: overlay %s added (%s/%s, version 1)%s%s\n", name, t->dir, final, tmpl ? " from template " : "",
+	       tmpl ? tmpl : "");
 	return 0;
 }
 
@@ -268,8 +273,10 @@ static int overlay_list(struct tree *t)
 			continue;
 		struct strbuf sb = STRBUF_INIT;
 		r = layer_users(t, names[i], &sb, err, sizeof(err));
-		if (r >= 0)
+		if (r >= 0) {
 			printf("%-20s %d%s%s\n", names[i], r, r ? " " : "", sb_str(&sb));
+			layer_versions_print(t, names[i]);
+		}
 		sb_free(&sb);
 	}
 	tree_names_free(names, n);
@@ -324,21 +331,25 @@ static int overlay_show(struct tree *t, const char *name)
 		return cli_error("overlay show", "%s: %s", name,
 				 k ? "is a root, not an overlay (see: hopeless root show)"
 				   : "no such overlay (see: hopeless overlay list)");
-	char dir[PATH_MAX], err[512], root[64], hs[32];
-	tree_path(t, dir, sizeof(dir), "roots/%s", name);
+	char dir[PATH_MAX], all[PATH_MAX], rel[PATH_MAX], err[512], root[64], hs[32];
+	tree_path(t, all, sizeof(all), "roots/%s", name);
+	version_layer_dir(t, name, 0, rel, sizeof(rel));
+	tree_path(t, dir, sizeof(dir), "%s", rel);
 	struct strbuf users = STRBUF_INIT;
 	int nu = layer_users(t, name, &users, err, sizeof(err));
 	if (nu < 0) {
 		sb_free(&users);
 		return cli_error("overlay show", "%s", err);
 	}
-	layer_human_size(layer_size(dir), hs, sizeof(hs));
-	printf("overlay: %s\npath:    %s\nsize:    %s\nnodes:   %d%s%s\n", name, dir, hs, nu, nu ? " " : "",
-	       sb_str(&users));
+	layer_human_size(layer_size(all), hs, sizeof(hs));
+	printf("overlay: %s\npath:    %s\nsize:    %s (all versions, shared files counted once)\nnodes:   %d%s%s\n",
+	       name, dir, hs, nu, nu ? " " : "", sb_str(&users));
 	if (layer_overlay_root(t, name, root, sizeof(root), err, sizeof(err)) == 0)
 		printf("root:    %s\n", root);
 	sb_free(&users);
-	printf("files:\n");
+	printf("versions:\n");
+	layer_versions_print(t, name);
+	printf("files (default version):\n");
 	sb_reset(&show_buf);
 	show_skip = strlen(dir) + 1;
 	int r = nftw(dir, show_one, 32, FTW_PHYS);
@@ -380,7 +391,11 @@ static void overlay_usage(FILE *f)
 	fprintf(f, "usage: hopeless overlay add NAME [--from-template T]\n"
 		   "       hopeless overlay list\n"
 		   "       hopeless overlay show NAME\n"
+		   "       hopeless overlay rollback NAME [VERSION]\n"
+		   "       hopeless overlay gc [NAME] [--keep N] [--version V]\n"
 		   "       hopeless overlay rm NAME\n\n"
+		   "Overlays are versioned like roots (see hopeless root --help): every change\n"
+		   "(shell, config's /etc/hosts, users sync, node capture) publishes a new one.\n"
 		   "A cluster-wide overlay is roots/NAME: files shown on top of the root of\n"
 		   "every node that names it. --from-template copies a shipped template\n"
 		   "(netroot: what a network-root node needs). Edit one with: hopeless shell NAME\n");
@@ -392,8 +407,16 @@ int cmd_overlay(int argc, char **argv, struct cli_ctx *ctx)
 		overlay_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	static const struct option opts[] = {{"from-template", required_argument, NULL, 't'}, {0}};
 	const char *tmpl = NULL, *sub = argv[1];
+	if (!strcmp(sub, "gc")) {
+		struct tree t;
+		if (cli_open_tree(&t, ctx, "overlay", 1) < 0)
+			return 1;
+		int rc = layer_gc_cmd(&t, argc, argv, "overlay");
+		tree_close(&t);
+		return rc;
+	}
+	static const struct option opts[] = {{"from-template", required_argument, NULL, 't'}, {0}};
 	int o;
 	optind = 2;
 	opterr = 0;
@@ -413,6 +436,8 @@ int cmd_overlay(int argc, char **argv, struct cli_ctx *ctx)
 		rc = overlay_list(&t);
 	else if (!strcmp(sub, "show") && rest == 1)
 		rc = overlay_show(&t, argv[optind]);
+	else if (!strcmp(sub, "rollback") && (rest == 1 || rest == 2))
+		rc = layer_rollback_cmd(&t, argv[optind], rest == 2 ? argv[optind + 1] : NULL, "overlay");
 	else if (!strcmp(sub, "rm") && rest == 1)
 		rc = layer_rm_cmd(&t, argv[optind], "overlay", "overlay rm");
 	else

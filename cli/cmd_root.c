@@ -3,6 +3,7 @@
  * interrupted build is removed at once (signal) or by the next add (sweep). */
 #include "cli.h"
 #include "layer.h"
+#include "version.h"
 #include "rootbuild.h"
 #include "validate.h"
 #include <dirent.h>
@@ -111,12 +112,35 @@ static int fill_root(struct root_src *s, const char *name, const char *tool, con
 	return 0;
 }
 
+/* root add of an existing root: the build fills a new draft, published as
+ * the next version when it succeeds (nodes get it at their next boot). */
+static int root_add_version(struct tree *t, const char *name, struct root_src *s)
+{
+	char tool[PATH_MAX] = "", dir[PATH_MAX];
+	if (check_source(s, name, tool, sizeof(tool)))
+		return 1;
+	struct draft d;
+	int v = 0, r = draft_create(t, name, 0, &d);
+	if (r < 0)
+		return cli_error("root add", "%s: cannot make a draft: %s", name, strerror(-r));
+	tree_path(t, dir, sizeof(dir), "%s", d.rel);
+	int rc = fill_root(s, name, tool, dir);
+	if (rc == 0 && (r = draft_publish(t, &d, &v)) < 0)
+		rc = cli_error("root add", "%s: publishing: %s", name, strerror(-r));
+	draft_discard(t, &d);
+	if (rc == 0)
+		printf("hopeless: root %s: version %d published (nodes get it at their next boot)\n", name, v);
+	return rc;
+}
+
 static int root_add(struct tree *t, const char *name, struct root_src *s)
 {
 	const char *why, *w = "root add";
 	char tool[PATH_MAX] = "", final[PATH_MAX], tmp[PATH_MAX];
 	if (validate_name(name, &why) < 0)
 		return cli_error(w, "%s: %s", name, why);
+	if (tree_layer_kind(t, name) && !strcmp(tree_layer_kind(t, name), "root"))
+		return root_add_version(t, name, s);
 	if (tree_layer_kind(t, name))
 		return cli_error(w, "%s: already exists as a %s", name, tree_layer_kind(t, name));
 	if (check_source(s, name, tool, sizeof(tool)))
@@ -129,14 +153,18 @@ static int root_add(struct tree *t, const char *name, struct root_src *s)
 	if (tfs_exists(t, frel))
 		return cli_error(w, "%s exists but is not registered; move it away first", final);
 	layer_sweep_tmp(t);
+	char v1[PATH_MAX], v1abs[PATH_MAX];
 	int r0 = tfs_mkdir(t, trel, 0755);
+	if (r0 == 0)
+		r0 = version_init_layer(t, trel, v1, sizeof(v1));
 	if (r0 < 0)
 		return cli_error(w, "%s: %s", tmp, strerror(-r0));
+	tree_path(t, v1abs, sizeof(v1abs), "%s", v1);
 	/* The build tool gets tmp as a path: every component is one of the
 	 * tree's own directories (no node writes roots/) and the last was just
 	 * made by us, exclusively; what the tool writes inside is the root's
 	 * content, hostile from here on and only ever read through treefs. */
-	int rc = fill_root(s, name, tool, tmp);
+	int rc = fill_root(s, name, tool, v1abs);
 	if (rc == 0 && (r0 = tfs_rename(t, trel, frel, RENAME_NOREPLACE)) < 0)
 		rc = cli_error(w, "%s: %s", final, strerror(-r0));
 	if (rc == 0) {
@@ -188,14 +216,18 @@ static int root_list(struct tree *t)
 		const char *k = tree_layer_kind(t, names[i]);
 		if (!k || strcmp(k, "root"))
 			continue;
-		char dir[PATH_MAX], hs[32];
+		char dir[PATH_MAX], cur[PATH_MAX], rel[PATH_MAX], hs[32];
 		struct strbuf users = STRBUF_INIT, kern = STRBUF_INIT;
 		tree_path(t, dir, sizeof(dir), "roots/%s", names[i]);
+		version_layer_dir(t, names[i], 0, rel, sizeof(rel));
+		tree_path(t, cur, sizeof(cur), "%s", rel);
 		r = layer_users(t, names[i], &users, err, sizeof(err));
-		root_kernels(dir, &kern);
+		root_kernels(cur, &kern);
 		layer_human_size(layer_size(dir), hs, sizeof(hs));
-		if (r >= 0)
+		if (r >= 0) {
 			printf("%-20s %8s %-24s %d\n", names[i], hs, sb_str(&kern), r);
+			layer_versions_print(t, names[i]);
+		}
 		sb_free(&users);
 		sb_free(&kern);
 	}
@@ -232,8 +264,10 @@ static int root_show(struct tree *t, const char *name)
 		return cli_error("root show", "%s: %s", name,
 				 k ? "is an overlay, not a root (see: hopeless overlay show)"
 				   : "no such root (see: hopeless root list)");
-	char dir[PATH_MAX], err[512], hs[32], os[128];
-	tree_path(t, dir, sizeof(dir), "roots/%s", name);
+	char dir[PATH_MAX], all[PATH_MAX], rel[PATH_MAX], err[512], hs[32], os[128];
+	tree_path(t, all, sizeof(all), "roots/%s", name);
+	version_layer_dir(t, name, 0, rel, sizeof(rel));
+	tree_path(t, dir, sizeof(dir), "%s", rel);
 	struct strbuf users = STRBUF_INIT, kern = STRBUF_INIT;
 	int n = layer_users(t, name, &users, err, sizeof(err));
 	if (n < 0) {
@@ -242,9 +276,11 @@ static int root_show(struct tree *t, const char *name)
 	}
 	root_kernels(dir, &kern);
 	root_os(dir, os, sizeof(os));
-	layer_human_size(layer_size(dir), hs, sizeof(hs));
-	printf("root:    %s\npath:    %s\nsystem:  %s\nsize:    %s\nkernels: %s\nnodes:   %d%s%s\n", name, dir, os,
-	       hs, sb_str(&kern), n, n ? " " : "", sb_str(&users));
+	layer_human_size(layer_size(all), hs, sizeof(hs));
+	printf("root:    %s\npath:    %s\nsystem:  %s\nsize:    %s (all versions, shared files counted once)\n"
+	       "kernels: %s\nnodes:   %d%s%s\nversions:\n", name, dir, os, hs, sb_str(&kern), n, n ? " " : "",
+	       sb_str(&users));
+	layer_versions_print(t, name);
 	sb_free(&users);
 	sb_free(&kern);
 	return 0;
@@ -258,8 +294,15 @@ static void root_usage(FILE *f)
 		   "       hopeless root add NAME --dnf RELEASE --include PKGS [--repo URL]\n"
 		   "       hopeless root list\n"
 		   "       hopeless root show NAME\n"
+		   "       hopeless root rollback NAME [VERSION]\n"
+		   "       hopeless root gc [NAME] [--keep N] [--version V]\n"
 		   "       hopeless root rm NAME\n\n"
-		   "A root is roots/NAME, the bottom layer every node mounts read-only.\n"
+		   "A root is roots/NAME, the bottom layer every node mounts read-only, as a\n"
+		   "sequence of versions (roots/NAME/N, never changed once published); nodes\n"
+		   "boot the default version (roots/NAME/current) unless pinned (node set\n"
+		   "--root NAME@N). root add of an existing NAME publishes a new version;\n"
+		   "rollback makes an older one the default; gc removes versions no node runs\n"
+		   "or is pinned to, except the default and the newest N (keep_versions).\n"
 		   "--tar takes any compression tar knows; --debootstrap uses mmdebstrap (or\n"
 		   "debootstrap); a node root wants e.g. --include linux-image-amd64,systemd-sysv.\n"
 		   "Change a root with: hopeless shell --root NAME\n");
@@ -272,6 +315,14 @@ int cmd_root(int argc, char **argv, struct cli_ctx *ctx)
 		return argc < 2 ? 2 : 0;
 	}
 	const char *sub = argv[1];
+	if (!strcmp(sub, "gc")) {
+		struct tree t;
+		if (cli_open_tree(&t, ctx, "root", 1) < 0)
+			return 1;
+		int rc = layer_gc_cmd(&t, argc, argv, "root");
+		tree_close(&t);
+		return rc;
+	}
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, 'f'},	   {"tar", required_argument, NULL, 't'},
 		{"debootstrap", required_argument, NULL, 'd'}, {"dnf", required_argument, NULL, 'n'},
@@ -309,6 +360,8 @@ int cmd_root(int argc, char **argv, struct cli_ctx *ctx)
 		rc = root_list(&t);
 	else if (!strcmp(sub, "show") && rest == 1)
 		rc = root_show(&t, argv[optind]);
+	else if (!strcmp(sub, "rollback") && (rest == 1 || rest == 2))
+		rc = layer_rollback_cmd(&t, argv[optind], rest == 2 ? argv[optind + 1] : NULL, "root");
 	else if (!strcmp(sub, "rm") && rest == 1)
 		rc = layer_rm_cmd(&t, argv[optind], "root", "root rm");
 	else

@@ -1,5 +1,12 @@
 /* hopeless shell: chroot into a root, or into an overlay mounted over its
- * root so that every change lands in the overlay.
+ * root, and publish what the command changed as the layer's next version.
+ *
+ * The published versions are never written: the command runs on an
+ * overlayfs whose lower layers are the current versions (read-only) and
+ * whose upper is a fresh directory in .work/. When the command succeeds,
+ * that upper is applied to a hard-linked clone of the layer's current
+ * version (a draft: every changed file a new inode) and the draft is
+ * published; when it fails or is interrupted, nothing is.
  *
  * Everything happens in a private mount namespace (nothing is mounted on the
  * host) and a new PID namespace: the command's supervisor is PID 1 there, so
@@ -8,7 +15,10 @@
  * mounts, even if hopeless itself is killed. */
 #include "cli.h"
 #include "layer.h"
+#include "upperfs.h"
+#include "version.h"
 #include "validate.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -21,6 +31,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -30,7 +41,10 @@
 struct shell_req {
 	const char *root, *overlay;
 	char **cmd; /* NULL: the root's /bin/sh */
-	char lower[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], mnt[PATH_MAX], lock[PATH_MAX];
+	int base;   /* the version of the changed layer the command saw */
+	char lower[2 * PATH_MAX + 2], upper[PATH_MAX], work[PATH_MAX], mnt[PATH_MAX], lock[PATH_MAX];
+	char upper_rel[PATH_MAX];
+	int lockfd; /* the per-layer lock: held from the run to the publish */
 };
 
 static volatile sig_atomic_t fwd_pid;
@@ -194,13 +208,20 @@ static int prepare(struct shell_req *q)
 		return cli_error(W, "cannot create a mount namespace: %s (run as root)", strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return cli_error(W, "cannot make mounts private: %s", strerror(errno));
+	int r = mount_overlay(q);
+	if (r < 0)
+		return cli_error(W, "%s: mounting the overlay over %s failed: %s", q->overlay ? q->overlay : q->root,
+				 q->lower, strerror(-r));
 	if (!q->overlay) {
-		if (mount(q->lower, q->mnt, NULL, MS_BIND | MS_REC, NULL) < 0)
-			return cli_error(W, "bind %s: %s", q->lower, strerror(errno));
-	} else {
-		int r = mount_overlay(q);
-		if (r < 0)
-			return cli_error(W, "%s: mounting the overlay over %s failed: %s", q->overlay, q->root, strerror(-r));
+		/* A root without mount points gets them (in its next version):
+		 * they belong in every root. */
+		const char *dirs[] = {"proc", "sys", "dev"};
+		for (size_t i = 0; i < 3; i++) {
+			char p[PATH_MAX + 8];
+			snprintf(p, sizeof(p), "%s/%s", q->mnt, dirs[i]);
+			if (mkdir(p, 0555) < 0 && errno != EEXIST)
+				return cli_error(W, "%s: %s", p, strerror(errno));
+		}
 	}
 	char why[128];
 	if (mountpoints_ok(q->mnt, why, sizeof(why)) < 0)
@@ -211,11 +232,14 @@ static int prepare(struct shell_req *q)
 
 static int run_shell(struct shell_req *q)
 {
-	int lockfd = open(q->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) < 0)
+	q->lockfd = open(q->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (q->lockfd < 0 || flock(q->lockfd, LOCK_EX | LOCK_NB) < 0)
 		return cli_error(W, "%s: another hopeless shell is using it; leave that one first",
 				 q->overlay ? q->overlay : q->root);
-	if (mkdir_p(q->mnt, 0700) < 0 || (q->overlay && mkdir_p(q->work, 0700) < 0))
+	/* A fresh upper: what an earlier, failed run left is not this run's. */
+	if (remove_tree(q->upper) < 0)
+		return cli_error(W, "%s: cannot clear it: %s", q->upper, strerror(errno));
+	if (mkdir_p(q->mnt, 0700) < 0 || mkdir_p(q->work, 0700) < 0 || mkdir_p(q->upper, 0755) < 0)
 		return cli_error(W, "%s: %s", q->mnt, strerror(errno));
 	if (prepare(q))
 		return umount2(q->mnt, MNT_DETACH), rmdir(q->mnt), 1;
@@ -225,14 +249,16 @@ static int run_shell(struct shell_req *q)
 		return cli_error(W, "/dev: %s", strerror(errno));
 	fflush(NULL);
 	int rc;
-	if (unshare(CLONE_NEWPID) < 0) {
+	/* The supervisor alone in a new PID namespace (clone, not unshare:
+	 * this process must still fork afterwards, to publish the changes). */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		_exit(supervisor(q, devfd, resolvfd));
+	if (pid < 0) {
 		rc = cli_error(W, "cannot create a PID namespace: %s", strerror(errno));
 	} else {
-		pid_t pid = fork();
-		if (pid == 0)
-			_exit(supervisor(q, devfd, resolvfd));
 		set_forwarding(pid);
-		rc = pid < 0 ? cli_error(W, "fork: %s", strerror(errno)) : wait_status(pid);
+		rc = wait_status(pid);
 	}
 	close(devfd);
 	if (resolvfd >= 0)
@@ -240,9 +266,7 @@ static int run_shell(struct shell_req *q)
 	/* Detaching the top unmounts /proc, /sys, /dev under it as well. */
 	if (umount2(q->mnt, MNT_DETACH) == 0)
 		rmdir(q->mnt);
-	if (q->overlay)
-		nftw(q->upper, strip_one, 32, FTW_PHYS);
-	close(lockfd);
+	nftw(q->upper, strip_one, 32, FTW_PHYS);
 	return rc;
 }
 
@@ -267,23 +291,26 @@ static int resolve(struct tree *t, struct shell_req *q)
 		return cli_error(W, "%s: %s", q->root ? q->root : "(no --root)",
 				 k ? "is an overlay, not a root" : "no such root (see: hopeless root list)");
 	const char *self = q->overlay ? q->overlay : q->root;
-	tree_path(t, q->lower, sizeof(q->lower), "roots/%s", q->root);
-	tree_path(t, q->upper, sizeof(q->upper), "roots/%s", self);
+	char rootdir[PATH_MAX], ovldir[PATH_MAX], rel[PATH_MAX];
+	int rv = version_current(t, q->root), ov = q->overlay ? version_current(t, q->overlay) : 0;
+	if (rv < 0 || ov < 0)
+		return cli_error(W, "%s: no published version to start from (see: hopeless %s show %s)",
+				 rv < 0 ? q->root : q->overlay, rv < 0 ? "root" : "overlay", rv < 0 ? q->root : q->overlay);
+	q->base = q->overlay ? ov : rv;
+	version_rel(rel, sizeof(rel), q->root, rv);
+	tree_path(t, rootdir, sizeof(rootdir), "%s", rel);
+	if (q->overlay) {
+		version_rel(rel, sizeof(rel), q->overlay, ov);
+		tree_path(t, ovldir, sizeof(ovldir), "%s", rel);
+		snprintf(q->lower, sizeof(q->lower), "%s:%s", ovldir, rootdir);
+	} else {
+		snprintf(q->lower, sizeof(q->lower), "%s", rootdir);
+	}
+	tfs_fmt(q->upper_rel, sizeof(q->upper_rel), ".work/%s/upper", self);
+	tree_path(t, q->upper, sizeof(q->upper), "%s", q->upper_rel);
 	tree_path(t, q->work, sizeof(q->work), ".work/%s/work", self);
 	tree_path(t, q->mnt, sizeof(q->mnt), ".work/%s/mnt", self);
 	tree_path(t, q->lock, sizeof(q->lock), ".work/%s.lock", self);
-	if (!q->overlay) {
-		/* A root without mount points gets them: they belong in every root. */
-		const char *dirs[] = {"proc", "sys", "dev"};
-		for (size_t i = 0; i < 3; i++) {
-			char p[PATH_MAX];
-			tfs_fmt(p, sizeof(p), "roots/%s/%s", q->root, dirs[i]);
-			int r = tfs_exists(t, p) ? 0 : tfs_mkdir(t, p, 0555);
-			if (r < 0)
-				return cli_error(W, "%s/%s: %s", t->dir, p, strerror(-r));
-		}
-	}
-	char rel[PATH_MAX];
 	tfs_fmt(rel, sizeof(rel), ".work/%s", self);
 	int r = tfs_mkdir_p(t, rel, 0700);
 	if (r < 0)
@@ -291,12 +318,116 @@ static int resolve(struct tree *t, struct shell_req *q)
 	return 0;
 }
 
+/* Directories overlayfs copied up only to hold something that is gone again
+ * (the resolv.conf placeholder's /etc, say): empty, not opaque, and with the
+ * mode and owner of the lower directory they cover. Removed, so that a
+ * command that changed nothing publishes nothing. */
+static const char *prune_lower;
+static size_t prune_skip;
+static int prune_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	if (flag != FTW_DP || f->level == 0 || lgetxattr(p, "trusted.overlay.opaque", NULL, 0) >= 0)
+		return 0;
+	char lowers[2 * PATH_MAX + 2], *save = NULL;
+	snprintf(lowers, sizeof(lowers), "%s", prune_lower);
+	for (char *l = strtok_r(lowers, ":", &save); l; l = strtok_r(NULL, ":", &save)) {
+		char lp[3 * PATH_MAX];
+		struct stat ls;
+		snprintf(lp, sizeof(lp), "%s%s", l, p + prune_skip);
+		if (lstat(lp, &ls) < 0)
+			continue;
+		if (S_ISDIR(ls.st_mode) && ls.st_mode == st->st_mode && ls.st_uid == st->st_uid && ls.st_gid == st->st_gid)
+			rmdir(p); /* fails, harmlessly, when not empty */
+		break;
+	}
+	return 0;
+}
+
+/* 1 when the command changed nothing (the upper is empty). */
+static int upper_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 1;
+	struct dirent *de;
+	int empty = 1;
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+/* The upper onto a clone of the layer's current version, published. */
+static int publish_upper(struct tree *t, struct shell_req *q, const char *self, int *v)
+{
+	int cur = version_current(t, self);
+	if (cur < 0)
+		return cur;
+	if (cur != q->base)
+		fprintf(stderr, "hopeless: shell: note: %s version %d was published meanwhile; these changes are applied "
+				"on top of it\n", self, cur);
+	struct draft d;
+	struct upper_src s;
+	struct upper_apply_opts o = {.dst_is_overlay = q->overlay != NULL};
+	int r = draft_create(t, self, cur, &d);
+	if (r < 0)
+		return r;
+	int ufd = tfs_open(t, q->upper_rel, O_RDONLY | O_DIRECTORY, 0);
+	r = ufd < 0 ? ufd : upper_dir_open(ufd, &s);
+	if (r == 0) {
+		r = upper_apply(&s, d.fd, &o);
+		if (r < 0 && s.why[0])
+			fprintf(stderr, "hopeless: shell: %s\n", s.why);
+		upper_close(&s);
+	}
+	if (ufd >= 0)
+		close(ufd);
+	upper_apply_opts_free(&o);
+	if (r == 0)
+		r = draft_publish(t, &d, v);
+	draft_discard(t, &d);
+	return r;
+}
+
+/* After the command: its changes become the next version, or nothing. */
+static int shell_publish(struct cli_ctx *ctx, struct shell_req *q, int rc)
+{
+	const char *self = q->overlay ? q->overlay : q->root, *kind = q->overlay ? "overlay" : "root";
+	if (rc != 0) {
+		fprintf(stderr, "hopeless: shell: the command ended with status %d: nothing published (its changes "
+				"are discarded; %s %s stays at version %d)\n", rc, kind, self, q->base);
+		remove_tree(q->upper);
+		return rc;
+	}
+	prune_lower = q->lower;
+	prune_skip = strlen(q->upper);
+	nftw(q->upper, prune_one, 32, FTW_PHYS | FTW_DEPTH);
+	if (upper_empty(q->upper)) {
+		fprintf(stderr, "hopeless: shell: %s %s: nothing changed; still version %d\n", kind, self, q->base);
+		return 0;
+	}
+	struct tree t;
+	if (cli_open_tree(&t, ctx, W, 1) < 0)
+		return 1;
+	int v = 0, r = publish_upper(&t, q, self, &v);
+	if (r < 0)
+		rc = cli_error(W, "%s %s: publishing the changes failed: %s; nothing published", kind, self, strerror(-r));
+	else
+		fprintf(stderr, "hopeless: shell: %s %s: version %d published (nodes get it at their next boot; "
+				"hopeless %s rollback %s undoes it)\n", kind, self, v, kind, self);
+	tfs_remove_tree(&t, q->upper_rel);
+	tree_close(&t);
+	return rc;
+}
+
 static void shell_usage(FILE *f)
 {
 	fprintf(f, "usage: hopeless shell --root ROOT [-- CMD...]\n"
 		   "       hopeless shell OVERLAY [--root ROOT] [-- CMD...]\n\n"
-		   "Runs CMD (default: the root's /bin/sh) chrooted into roots/ROOT, or into\n"
-		   "OVERLAY mounted over its root so that every change lands in roots/OVERLAY.\n"
+		   "Runs CMD (default: the root's /bin/sh) chrooted into the current version of\n"
+		   "ROOT, or of OVERLAY over its root. When CMD succeeds, what it changed is\n"
+		   "published as the layer's next version (nodes get it at their next boot);\n"
+		   "when it fails or is interrupted, nothing is.\n"
 		   "/proc, /sys, /dev and the head node's resolv.conf are prepared, in a private\n"
 		   "namespace: nothing stays mounted afterwards. The exit status is CMD's.\n"
 		   "ROOT defaults to the root of the overlay's nodes when they all agree.\n");
@@ -306,6 +437,7 @@ int cmd_shell(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct shell_req q;
 	memset(&q, 0, sizeof(q));
+	q.lockfd = -1;
 	int i;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -339,7 +471,12 @@ int cmd_shell(int argc, char **argv, struct cli_ctx *ctx)
 	/* The tree lock is for changes to the tree's structure; a shell may
 	 * last hours, so it is not held (a per-layer lock stops two shells). */
 	tree_close(&t);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = run_shell(&q);
+		if (q.lockfd >= 0)
+			rc = shell_publish(ctx, &q, rc);
+	}
+	if (q.lockfd >= 0)
+		close(q.lockfd);
 	return rc;
 }

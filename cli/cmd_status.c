@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "syslog.h"
 #include "validate.h"
+#include "version.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +28,8 @@ struct node_status {
 	char source[16];
 	char error[256];
 	double error_when;
+	char running[160]; /* "debian@7,compute@3": the versions of its last union */
+	char next[160];    /* what its next boot gets, '*' marking a pin */
 };
 
 struct status {
@@ -128,6 +131,10 @@ static void apply_line(struct status *s, char *line, struct syslog_msg *m)
 	snprintf(n->phase, sizeof(n->phase), "%s", m->msgid);
 	n->when = when;
 	snprintf(n->source, sizeof(n->source), "%s", src);
+	char root[96], ovl[96];
+	if (!strcmp(m->msgid, "union") &&
+	    version_parse_union_event(m->msg, root, sizeof(root), ovl, sizeof(ovl)) == 0)
+		snprintf(n->running, sizeof(n->running), "%s,%s", root, ovl);
 	if (!strcmp(m->msgid, "failure") || !strcmp(m->msgid, "retry")) {
 		snprintf(n->error, sizeof(n->error), "%s", m->msg[0] ? m->msg : m->msgid);
 		n->error_when = when;
@@ -214,6 +221,8 @@ static void print_json(const struct status *s, const char *log, double now)
 		json_opt("ip", n->ip, 0);
 		printf("\"registered\": %s, ", n->registered ? "true" : "false");
 		json_opt("phase", n->phase, 0);
+		json_opt("running", n->running, 0);
+		json_opt("next_boot", n->next, 0);
 		json_opt("time", ts, 0);
 		if (n->when > 0)
 			printf("\"age_seconds\": %.0f, ", now - n->when);
@@ -227,15 +236,26 @@ static void print_json(const struct status *s, const char *log, double now)
 	printf("\n], \"claim_mismatches\": %ld}\n", s->mismatched);
 }
 
+/* The versions a registered node gets at its next boot, as the tree says now. */
+static void next_boot(const struct tree *t, const struct tree_node *d, char *out, size_t len)
+{
+	int rv = d->root_pin ? d->root_pin : version_current(t, d->root);
+	int ov = d->overlay_pin ? d->overlay_pin : version_current(t, d->overlay);
+	snprintf(out, len, "%s@%d%s,%s@%d%s", d->root, rv > 0 ? rv : 0, d->root_pin ? "*" : "", d->overlay,
+		 ov > 0 ? ov : 0, d->overlay_pin ? "*" : "");
+}
+
 static void print_table(const struct status *s, double now)
 {
-	printf("%-16s %-15s %-11s %-19s %-9s %s\n", "NODE", "IP", "PHASE", "WHEN", "AGE", "LAST ERROR");
+	printf("%-16s %-15s %-11s %-19s %-9s %-26s %-26s %s\n", "NODE", "IP", "PHASE", "WHEN", "AGE", "RUNNING",
+	       "NEXT-BOOT", "LAST ERROR");
 	for (size_t i = 0; i < s->count; i++) {
 		const struct node_status *n = &s->n[i];
 		char host[80];
 		snprintf(host, sizeof(host), "%s", n->hostname);
 		if (!n->phase[0]) {
-			printf("%-16s %-15s %s\n", host, n->ip, "never seen");
+			printf("%-16s %-15s %-11s %-19s %-9s %-26s %s\n", host, n->ip, "never seen", "-", "-", "-",
+			       n->next[0] ? n->next : "-");
 			continue;
 		}
 		char when[32] = "-", age[32] = "-";
@@ -243,8 +263,9 @@ static void print_table(const struct status *s, double now)
 			fmt_time(n->when, when, sizeof(when));
 			fmt_age(now - n->when, age, sizeof(age));
 		}
-		printf("%-16s %-15s %-11s %-19s %-9s %s%s\n", host, n->ip[0] ? n->ip : "-", n->phase, when, age,
-		       n->error[0] ? n->error : "-", n->registered ? "" : "  (host not registered)");
+		printf("%-16s %-15s %-11s %-19s %-9s %-26s %-26s %s%s\n", host, n->ip[0] ? n->ip : "-", n->phase, when,
+		       age, n->running[0] ? n->running : "-", n->next[0] ? n->next : "-", n->error[0] ? n->error : "-",
+		       n->registered ? "" : "  (host not registered)");
 	}
 }
 
@@ -281,6 +302,7 @@ static int collect(struct tree *t, const char *log, struct status *s)
 		snprintf(s->n[i].ip, sizeof(s->n[i].ip), "%s", nodes[i].ip);
 		s->n[i].addr = ip_key(nodes[i].ip);
 		s->n[i].registered = 1;
+		next_boot(t, &nodes[i], s->n[i].next, sizeof(s->n[i].next));
 	}
 	s->count = s->registered = n;
 	free(nodes);

@@ -4,6 +4,7 @@
  * overlay's passwd must carry the root's system accounts as well). */
 #include "cli.h"
 #include "layer.h"
+#include "version.h"
 #include "passwd.h"
 #include "validate.h"
 #include <errno.h>
@@ -63,11 +64,6 @@ static int load_set(struct tree *t, const char *layer, const char *dir, struct p
 /* Atomic write with owner and mode set before the rename, so the shadow
  * files are never visible with the wrong group; a symlink on the way (the
  * overlay's etc/ made a link by a package) fails instead of being followed. */
-static int write_owned(struct tree *t, const char *rel, const struct strbuf *sb, mode_t mode, gid_t gid)
-{
-	return tfs_write(t, rel, sb_str(sb), sb->len, mode, 0, gid, 0);
-}
-
 /* Mode and group of the shadow files: as in the root (0640 root:shadow on
  * Debian), else the shadow group's, else 0600 root:root. */
 static void shadow_owner(struct tree *t, const char *rootlayer, const struct pw_set *merged, int k, mode_t *mode,
@@ -114,7 +110,8 @@ static int sync_users(struct tree *t, const char *overlay, const char *root, con
 		return cli_error(W, "--root %s: no such root (see: hopeless root list)", root);
 	if (!is_dir(from))
 		return cli_error(W, "--from %s: not a directory", from);
-	tfs_fmt(rootetc, sizeof(rootetc), "roots/%s", root);
+	if (version_layer_dir(t, root, 0, rootetc, sizeof(rootetc)) < 0)
+		return cli_error(W, "%s: no published version (see: hopeless root show %s)", root, root);
 	tfs_fmt(etc, sizeof(etc), "roots/%s/etc", overlay);
 	struct pw_set base, head, out;
 	int rc = load_set(t, rootetc, "/etc", &base, "the root's own accounts");
@@ -129,22 +126,28 @@ static int sync_users(struct tree *t, const char *overlay, const char *root, con
 		pw_set_free(&head);
 		return rc;
 	}
-	/* Everything is computed; now write, one file at a time, atomically. */
+	/* Everything is computed; now one new version of the overlay with the
+	 * four files, published atomically (or nothing when none changed). */
 	struct pw_db *dbs[4] = {&out.passwd, &out.group, &out.shadow, &out.gshadow};
-	int r = tfs_mkdir_p(t, etc, 0755);
+	struct strbuf sb[4] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT};
+	char paths[4][32];
+	struct layer_file f[4];
+	int r = 0, v = 0;
 	for (int i = 0; i < 4 && r == 0; i++) {
-		struct strbuf sb = STRBUF_INIT;
-		char p[PATH_MAX];
 		mode_t mode = 0644;
 		gid_t gid = 0;
 		if (i >= PW_SHADOW)
 			shadow_owner(t, rootetc, &out, i, &mode, &gid);
-		snprintf(p, sizeof(p), "%s/%s", etc, pw_file_name((enum pw_kind)i));
-		r = pw_format(dbs[i], &sb);
-		if (r == 0)
-			r = write_owned(t, p, &sb, mode, gid);
-		sb_free(&sb);
+		snprintf(paths[i], sizeof(paths[i]), "etc/%s", pw_file_name((enum pw_kind)i));
+		r = pw_format(dbs[i], &sb[i]);
+		f[i] = (struct layer_file){paths[i], sb_str(&sb[i]), sb[i].len, mode, 0, gid};
 	}
+	if (r == 0)
+		r = layer_publish_files(t, overlay, f, 4, &v);
+	for (int i = 0; i < 4; i++)
+		sb_free(&sb[i]);
+	if (r == 0 && v)
+		printf("hopeless: users sync: overlay %s: version %d published\n", overlay, v);
 	if (r < 0)
 		rc = cli_error(W, "%s/%s: %s%s", t->dir, etc, strerror(-r),
 			       r == -ELOOP || r == -ENOTDIR ? " (a symbolic link on the way: not written through)" : "");

@@ -28,6 +28,27 @@ int layer_rm_cmd(struct tree *t, const char *name, const char *kind, const char 
  * a mount (-EBUSY when something stays mounted). */
 int layer_unmount_below(const char *dir);
 int layer_remove_dir(struct tree *t, const char *rel);
+/* A file a head-node command generates into a layer (path relative to the
+ * layer, e.g. "etc/hosts"). */
+struct layer_file {
+	const char *path;
+	const char *data;
+	size_t len;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+/* Publish a new version of name: its current version with the n files
+ * replaced, when any differs (layer_publish.c). *published gets the new
+ * version, 0 when nothing changed. Tree lock held. */
+int layer_publish_files(struct tree *t, const char *name, const struct layer_file *f, size_t n, int *published);
+/* layer_versions.c: one line per version of name: default, how many nodes
+ * get it at next boot, which run it, which are pinned to it. */
+int layer_versions_print(const struct tree *t, const char *name);
+/* root/overlay rollback NAME [VERSION] (prints). */
+int layer_rollback_cmd(struct tree *t, const char *name, const char *ver, const char *kind);
+/* root/overlay gc [NAME] [--keep N] [--version V]; argv[1] is "gc". */
+int layer_gc_cmd(struct tree *t, int argc, char **argv, const char *kind);
 /* "12.3M" style. */
 void layer_human_size(long long bytes, char *out, size_t outlen);
 #endif

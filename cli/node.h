@@ -26,6 +26,10 @@ struct set_opts {
 
 /* node_common.c */
 int node_copy_arg(char *dst, size_t cap, const char *val, const char *w, const char *opt);
+/* --root / --overlay: "NAME" or "NAME@VERSION" (prints). */
+int node_layer_arg(char *name, size_t cap, int *pin, const char *val, const char *w, const char *opt);
+/* <client_rel>/hopeless.root and hopeless.overlay as nd says (NAME[@N]). */
+int node_put_pointers(struct tree *t, const char *client_rel, const struct tree_node *nd);
 /* Settings shared by add and set, checked the same way by both (prints). */
 int node_check_settings(struct tree *t, const struct tree_node *nd, const char *w);
 /* An address and a MAC a node can have on this cluster (prints). */

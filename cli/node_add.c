@@ -241,9 +241,7 @@ static int build_client(struct tree *t, const struct tree_node *nd, int tmpl_fd,
 			r = node_put_line(t, dst, "etc/hostname", nd->hostname);
 	}
 	if (r == 0)
-		r = node_put_line(t, dst, "hopeless.root", nd->root);
-	if (r == 0)
-		r = node_put_line(t, dst, "hopeless.overlay", nd->overlay);
+		r = node_put_pointers(t, dst, nd);
 	if (r == 0)
 		r = make_host_keys(t, dst, nd->hostname, ssh_rsa);
 	return r;

@@ -1,6 +1,7 @@
 /* hopeless node: checks and small writes shared by the node subcommands. */
 #include "node.h"
 #include "validate.h"
+#include "version.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,12 +14,23 @@ int node_copy_arg(char *dst, size_t cap, const char *val, const char *w, const c
 	return 0;
 }
 
-static int check_layer(struct tree *t, const char *name, const char *kind, const char *w)
+int node_layer_arg(char *name, size_t cap, int *pin, const char *val, const char *w, const char *opt)
+{
+	const char *why;
+	if (validate_layer_ref(val, name, cap, pin, &why) < 0)
+		return cli_error(w, "%s %.80s: %s (want NAME or NAME@VERSION)", opt, val, why);
+	return 0;
+}
+
+static int check_layer(struct tree *t, const char *name, int pin, const char *kind, const char *w)
 {
 	const char *k = name[0] ? tree_layer_kind(t, name) : NULL;
 	if (!k || strcmp(k, kind))
 		return cli_error(w, "%s: no such %s (see: hopeless %s list)", name[0] ? name : "(none given)", kind,
 				 kind);
+	if (pin && !version_exists(t, name, pin))
+		return cli_error(w, "%s@%d: %s %s has no version %d (see: hopeless %s show %s)", name, pin, kind, name,
+				 pin, kind, name);
 	return 0;
 }
 
@@ -37,7 +49,8 @@ static int check_server_list(const char *s, const char *w)
 
 int node_check_settings(struct tree *t, const struct tree_node *nd, const char *w)
 {
-	if (check_layer(t, nd->root, "root", w) || check_layer(t, nd->overlay, "overlay", w))
+	if (check_layer(t, nd->root, nd->root_pin, "root", w) ||
+	    check_layer(t, nd->overlay, nd->overlay_pin, "overlay", w))
 		return 1;
 	if (strcmp(nd->state, "image") && strcmp(nd->state, "tmpfs"))
 		return cli_error(w, "--state %s: want image or tmpfs", nd->state);
@@ -47,6 +60,17 @@ int node_check_settings(struct tree *t, const struct tree_node *nd, const char *
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return cli_error(w, "--append: control character in kernel arguments");
 	return nd->server[0] ? check_server_list(nd->server, w) : 0;
+}
+
+int node_put_pointers(struct tree *t, const char *client_rel, const struct tree_node *nd)
+{
+	char ref[96];
+	int r = tree_layer_ref(ref, sizeof(ref), nd->root, nd->root_pin);
+	if (r == 0)
+		r = node_put_line(t, client_rel, "hopeless.root", ref);
+	if (r == 0 && (r = tree_layer_ref(ref, sizeof(ref), nd->overlay, nd->overlay_pin)) == 0)
+		r = node_put_line(t, client_rel, "hopeless.overlay", ref);
+	return r;
 }
 
 int node_check_addr(const struct tree *t, const char *ip, const char *mac, const char *w)

@@ -2,6 +2,7 @@
  * from the node's state image (debugfs, no mount), else from its host
  * overlay, cluster overlay or root. */
 #include "node.h"
+#include "version.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -88,8 +89,10 @@ static int inspect_lower(struct tree *t, const struct tree_node *d, const char *
 	char dirs[3][PATH_MAX];
 	const char *names[3] = {"host overlay", "cluster overlay", "root"};
 	tfs_fmt(dirs[0], sizeof(dirs[0]), "clients/%s", d->ip);
-	tfs_fmt(dirs[1], sizeof(dirs[1]), "roots/%s", d->overlay);
-	tfs_fmt(dirs[2], sizeof(dirs[2]), "roots/%s", d->root);
+	/* The versions the node gets at its next boot. */
+	if (version_layer_dir(t, d->overlay, d->overlay_pin, dirs[1], sizeof(dirs[1])) < 0 ||
+	    version_layer_dir(t, d->root, d->root_pin, dirs[2], sizeof(dirs[2])) < 0)
+		return cli_error(w, "%s: its root or overlay has no such version (hopeless check)", d->hostname);
 	for (int i = 0; i < 3; i++) {
 		struct stat st;
 		/* Inside a layer, symlinks resolve as on the node: never out of it. */

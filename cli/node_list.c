@@ -14,6 +14,18 @@ static void json_str(const char *key, const char *s, int last)
 		fputs(", ", stdout);
 }
 
+/* "debian@7,compute@3" as booted ("-": no boot seen), and as the next boot
+ * would get them, a pinned version marked '*'. */
+static void versions_text(const struct node_versions *v, char *run, size_t rl, char *next, size_t nl)
+{
+	if (v->root_booted || v->overlay_booted)
+		snprintf(run, rl, "%s@%d,%s@%d", v->root, v->root_booted, v->overlay, v->overlay_booted);
+	else
+		snprintf(run, rl, "-");
+	snprintf(next, nl, "%s@%d%s,%s@%d%s", v->root, v->root_next, v->root_pinned ? "*" : "", v->overlay,
+		 v->overlay_next, v->overlay_pinned ? "*" : "");
+}
+
 int node_list(struct tree *t, int json)
 {
 	struct tree_node *nodes;
@@ -24,14 +36,22 @@ int node_list(struct tree *t, int json)
 	if (json)
 		printf("[");
 	else
-		printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %s\n", "HOSTNAME", "IP", "MAC", "ROOT", "OVERLAY",
-		       "STATE", "BOOT", "SERVER");
+		printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %-15s %-28s %s\n", "HOSTNAME", "IP", "MAC", "ROOT",
+		       "OVERLAY", "STATE", "BOOT", "SERVER", "RUNNING", "NEXT-BOOT");
+	struct node_versions *nv = calloc(n ? n : 1, sizeof(*nv));
+	if (!nv || node_versions_all(t, nodes, n, nv) < 0) {
+		free(nv);
+		free(nodes);
+		return cli_error("node list", "cannot read the boot events (log/events.log)");
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct tree_node *d = &nodes[i];
 		const char *server = d->server[0] ? d->server : t->conf.server;
+		char run[160], next[160];
+		versions_text(&nv[i], run, sizeof(run), next, sizeof(next));
 		if (!json) {
-			printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %s\n", d->hostname, d->ip, d->mac, d->root,
-			       d->overlay, d->state, d->boot, server);
+			printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %-15s %-28s %s\n", d->hostname, d->ip, d->mac,
+			       d->root, d->overlay, d->state, d->boot, server, run, next);
 			continue;
 		}
 		printf("%s\n  {", i ? "," : "");
@@ -43,11 +63,14 @@ int node_list(struct tree *t, int json)
 		json_str("state", d->state, 0);
 		json_str("boot", d->boot, 0);
 		json_str("server", server, 0);
+		json_str("running", strcmp(run, "-") ? run : "", 0);
+		json_str("next_boot", next, 0);
 		json_str("append", d->append, 1);
 		printf("}");
 	}
 	if (json)
 		printf("%s]\n", n ? "\n" : "");
+	free(nv);
 	free(nodes);
 	return 0;
 }

@@ -1,8 +1,12 @@
-/* hopeless node set: change a node's root, overlay, state, boot method,
- * kernel arguments or servers; a failed set puts back what was there. */
+/* hopeless node set: change the root, overlay (either may be pinned to a
+ * version: NAME@N), state, boot method, kernel arguments or servers of one
+ * node or of a node set ("n[001-004]"). Every node is checked before any is
+ * changed, and a failed set puts back what was there. */
 #include "node.h"
+#include "nodeset.h"
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void undo_image(struct tree *t, const struct tree_node *nd, int created)
@@ -16,63 +20,121 @@ static void undo_image(struct tree *t, const struct tree_node *nd, int created)
 		tfs_rmdir(t, p);
 }
 
-static int apply_set(struct tree *t, const struct tree_node *old, const struct tree_node *nd, const char *w)
+static int pointers_differ(const struct tree_node *a, const struct tree_node *b)
+{
+	return strcmp(a->root, b->root) || a->root_pin != b->root_pin || strcmp(a->overlay, b->overlay) ||
+	       a->overlay_pin != b->overlay_pin;
+}
+
+/* One node from old to nd; on failure it is as it was. */
+static int apply_one(struct tree *t, const struct tree_node *old, const struct tree_node *nd)
 {
 	char client[PATH_MAX];
 	int created = 0, r = 0;
 	tfs_fmt(client, sizeof(client), "clients/%s", nd->ip);
 	if (!strcmp(nd->state, "image"))
 		r = state_image_ensure(t, nd->ip, &created);
-	if (r == 0 && strcmp(old->root, nd->root))
-		r = node_put_line(t, client, "hopeless.root", nd->root);
-	if (r == 0 && strcmp(old->overlay, nd->overlay))
-		r = node_put_line(t, client, "hopeless.overlay", nd->overlay);
+	if (r == 0 && pointers_differ(old, nd))
+		r = node_put_pointers(t, client, nd);
 	if (r == 0)
-		r = node_write_conf(t, nd, 1);
+		r = node_write_conf(t, nd, 0);
 	if (r == 0)
-		return (r = tfs_sync(t)) < 0 ? cli_error(w, "sync: %s", strerror(-r)) : 0;
-	/* Put back what was there, so a failed set changes nothing. */
-	if (strcmp(old->root, nd->root))
-		node_put_line(t, client, "hopeless.root", old->root);
-	if (strcmp(old->overlay, nd->overlay))
-		node_put_line(t, client, "hopeless.overlay", old->overlay);
+		return 0;
+	if (pointers_differ(old, nd))
+		node_put_pointers(t, client, old);
 	undo_image(t, nd, created);
-	return cli_error(w, "%s: %s", nd->hostname, strerror(-r));
+	return r;
 }
 
-int node_set(struct tree *t, const char *host, const struct set_opts *o)
+/* The node as it would be after the set (prints what is wrong). */
+static int node_next(struct tree *t, const struct tree_node *old, const struct set_opts *o, struct tree_node *nd,
+		     const char *w)
 {
-	const char *w = "node set";
-	struct tree_node old, nd;
-	char err[512];
-	if (tree_node_load(t, host, &old, err, sizeof(err)) < 0)
-		return cli_error(w, "%s", err);
-	nd = old;
+	*nd = *old;
+	if ((o->root && node_layer_arg(nd->root, sizeof(nd->root), &nd->root_pin, o->root, w, "--root")) ||
+	    (o->overlay && node_layer_arg(nd->overlay, sizeof(nd->overlay), &nd->overlay_pin, o->overlay, w, "--overlay")))
+		return 1;
 	const struct {
 		const char *val, *opt;
 		char *dst;
 		size_t cap;
-	} f[] = {{o->root, "--root", nd.root, sizeof(nd.root)},
-		 {o->overlay, "--overlay", nd.overlay, sizeof(nd.overlay)},
-		 {o->state, "--state", nd.state, sizeof(nd.state)},
-		 {o->boot, "--boot", nd.boot, sizeof(nd.boot)},
-		 {o->append, "--append", nd.append, sizeof(nd.append)},
-		 {o->server, "--server", nd.server, sizeof(nd.server)}};
-	int any = 0;
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		if (!f[i].val)
-			continue;
-		any = 1;
-		if (node_copy_arg(f[i].dst, f[i].cap, f[i].val, w, f[i].opt))
+	} f[] = {{o->state, "--state", nd->state, sizeof(nd->state)},
+		 {o->boot, "--boot", nd->boot, sizeof(nd->boot)},
+		 {o->append, "--append", nd->append, sizeof(nd->append)},
+		 {o->server, "--server", nd->server, sizeof(nd->server)}};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (f[i].val && node_copy_arg(f[i].dst, f[i].cap, f[i].val, w, f[i].opt))
 			return 1;
-	}
-	if (!any)
-		return cli_error(w, "%s: nothing to change (see hopeless node set --help)", host);
-	if (node_check_settings(t, &nd, w) || apply_set(t, &old, &nd, w))
-		return 1;
-	printf("hopeless: node %s updated (root %s, overlay %s, state %s, boot %s, server %s)\n", nd.hostname,
-	       nd.root, nd.overlay, nd.state, nd.boot, nd.server[0] ? nd.server : t->conf.server);
-	fputs(CONFIG_HINT, stdout);
-	return 0;
+	return node_check_settings(t, nd, w);
 }
 
+/* The host names spec stands for (one name, or a range). */
+static int set_hosts(const char *spec, struct nodeset_entry **e, size_t *n, const char *w)
+{
+	char err[256];
+	if (!nodeset_is_range(spec)) {
+		*e = calloc(1, sizeof(**e));
+		if (!*e)
+			return cli_error(w, "out of memory");
+		snprintf((*e)[0].hostname, sizeof((*e)[0].hostname), "%s", spec);
+		*n = 1;
+		return 0;
+	}
+	return nodeset_expand(spec, e, n, err, sizeof(err)) < 0 ? cli_error(w, "%s: %s", spec, err) : 0;
+}
+
+static void print_set(const struct tree *t, const struct tree_node *nd)
+{
+	char root[96], ovl[96];
+	tree_layer_ref(root, sizeof(root), nd->root, nd->root_pin);
+	tree_layer_ref(ovl, sizeof(ovl), nd->overlay, nd->overlay_pin);
+	printf("hopeless: node %s updated (root %s, overlay %s, state %s, boot %s, server %s)\n", nd->hostname, root,
+	       ovl, nd->state, nd->boot, nd->server[0] ? nd->server : t->conf.server);
+}
+
+/* Check every node, then change them; a failure puts the changed back. */
+static int set_all(struct tree *t, struct nodeset_entry *e, size_t n, const struct set_opts *o,
+		   struct tree_node *old, struct tree_node *nd, const char *w)
+{
+	char err[512];
+	for (size_t i = 0; i < n; i++) {
+		if (tree_node_load(t, e[i].hostname, &old[i], err, sizeof(err)) < 0)
+			return cli_error(w, "%s", err);
+		if (node_next(t, &old[i], o, &nd[i], w))
+			return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int r = apply_one(t, &old[i], &nd[i]);
+		if (r < 0) {
+			while (i-- > 0)
+				apply_one(t, &nd[i], &old[i]);
+			return cli_error(w, "%s: %s; no node changed", nd[i].hostname, strerror(-r));
+		}
+	}
+	int r = tfs_sync(t);
+	return r < 0 ? cli_error(w, "sync: %s", strerror(-r)) : 0;
+}
+
+int node_set(struct tree *t, const char *spec, const struct set_opts *o)
+{
+	const char *w = "node set";
+	if (!o->root && !o->overlay && !o->state && !o->boot && !o->append && !o->server)
+		return cli_error(w, "%s: nothing to change (see hopeless node set --help)", spec);
+	struct nodeset_entry *e = NULL;
+	size_t n = 0;
+	if (set_hosts(spec, &e, &n, w))
+		return 1;
+	struct tree_node *old = calloc(n, sizeof(*old)), *nd = calloc(n, sizeof(*nd));
+	int rc = old && nd ? set_all(t, e, n, o, old, nd, w) : cli_error(w, "out of memory");
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (n <= 16 || i == 0 || i == n - 1)
+			print_set(t, &nd[i]);
+	if (rc == 0 && n > 16)
+		printf("hopeless: %zu nodes updated\n", n);
+	if (rc == 0)
+		fputs(CONFIG_HINT, stdout);
+	free(old);
+	free(nd);
+	free(e);
+	return rc;
+}

@@ -110,28 +110,29 @@ static int ref_version(const char *ref, const char *name)
 	return v;
 }
 
-/* Name, pin and next-boot version of one pointer ("debian" / "debian@7"). */
-static void pointer_versions(const struct tree *t, const char *ref, char *name, size_t len, int *pinned, int *next)
+/* Name, pin and next-boot version of one pointer. */
+static void pointer_versions(const struct tree *t, const char *layer, int pin, char *name, size_t len, int *pinned,
+			     int *next)
 {
-	const char *why;
-	int want = 0;
-	*pinned = *next = 0;
-	name[0] = '\0';
-	if (validate_layer_ref(ref, name, len, &want, &why) < 0)
+	int c;
+	snprintf(name, len, "%s", layer);
+	*pinned = pin > 0;
+	*next = 0;
+	if (!layer[0])
 		return;
-	*pinned = want > 0;
-	if (want)
-		*next = version_exists(t, name, want) ? want : 0;
-	else if ((want = version_current(t, name)) > 0)
-		*next = want;
+	if (pin)
+		*next = version_exists(t, layer, pin) ? pin : 0;
+	else if ((c = version_current(t, layer)) > 0)
+		*next = c;
 }
 
 static void fill_one(const struct tree *t, const struct tree_node *n, const struct running_set *s,
 		     struct node_versions *v)
 {
 	memset(v, 0, sizeof(*v));
-	pointer_versions(t, n->root, v->root, sizeof(v->root), &v->root_pinned, &v->root_next);
-	pointer_versions(t, n->overlay, v->overlay, sizeof(v->overlay), &v->overlay_pinned, &v->overlay_next);
+	pointer_versions(t, n->root, n->root_pin, v->root, sizeof(v->root), &v->root_pinned, &v->root_next);
+	pointer_versions(t, n->overlay, n->overlay_pin, v->overlay, sizeof(v->overlay), &v->overlay_pinned,
+			 &v->overlay_next);
 	for (size_t i = 0; i < s->n; i++) {
 		if (strcmp(s->r[i].ip, n->ip))
 			continue;

@@ -262,9 +262,10 @@ static int mount_layers(struct boot *b, const char *server)
 	char root[96], ovl[96];
 	layer_describe(&b->root, root, sizeof(root));
 	layer_describe(&b->overlay, ovl, sizeof(ovl));
-	step_end("%s:%s/%s, %s/%s and %s mounted (NFS %s)", server, c->roots, root, c->roots, ovl, exp, c->nfsvers);
-	event_emit("mounted", "%s:%s/%s, %s/%s and %s mounted (NFS %s)", server, c->roots, root, c->roots, ovl, exp,
-		   c->nfsvers);
+	step_end("%s:%s/%s, %s/%s and %s mounted (NFS %s; versions %s, %s)", server, c->roots, b->root.name, c->roots,
+		 b->overlay.name, exp, c->nfsvers, root, ovl);
+	event_emit("mounted", "%s:%s/%s, %s/%s and %s mounted (NFS %s; versions %s, %s)", server, c->roots,
+		   b->root.name, c->roots, b->overlay.name, exp, c->nfsvers, root, ovl);
 	log_info("pointers: root %s, overlay %s", root, ovl);
 	step_begin("upper");
 	if ((r = upper_setup(c, server, b->client_ip)) < 0)

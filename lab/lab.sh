@@ -14,6 +14,16 @@
 #                     [--append ARGS] [--rescue-shell] [--expect-fail] [--hold S]
 #                     [--mmp] [--twin] [--nodes 1|2] [--probe-security]
 #                     [--root busybox|debian] [--workdir DIR] [--keep] [--timeout SECONDS]
+#                     [--hook FILE]
+#   --hook FILE        a bash file the lab sources once the sample cluster is
+#                      registered; it may define hook_setup (called then,
+#                      before the initramfs and config are built),
+#                      hook_before_boot N (before boot N) and hook_up N (once
+#                      boot N's marker is seen, while the node holds). It
+#                      sees the lab's variables ($HOPELESS, $TREE, $WORK,
+#                      $NODE, $NODE_IP, ...). The busybox root's init runs
+#                      /etc/hopeless-lab/script start before its marker and
+#                      script end after its hold, when a layer provides one.
 #   --root debian      instead of the busybox sample root: a Debian bookworm root
 #                      (mmdebstrap minbase + systemd-sysv, openssh-server, dbus,
 #                      libpam-systemd, ifupdown, linux-image-cloud-amd64; its own
@@ -57,7 +67,7 @@ HOPELESS=${HOPELESS:-hopeless}
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BOOT=ipxe STATE=image BOOTS=1 KEEP=0 WORK="" TIMEOUT=300
 KERNEL=cloud NIC=virtio NICS=1 NFS_DELAY=0 DHCP_DELAY=0 SERVERS=normal APPEND=""
-RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0 ROOT=busybox
+RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0 ROOT=busybox HOOK=
 
 num() { case "$2" in ''|*[!0-9]*) echo "hopeless: lab: $1 $2: want a number of seconds" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
@@ -83,7 +93,8 @@ while [ $# -gt 0 ]; do
 	--nodes) NODES=$2; shift 2 ;;
 	--probe-security) PROBE=1; shift ;;
 	--root) ROOT=$2; shift 2 ;;
-	-h|--help) sed -n '2,53p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--hook) HOOK=$2; shift 2 ;;
+	-h|--help) sed -n '2,63p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
@@ -112,6 +123,9 @@ if [ "$PROBE" = 1 ] && { [ "$TWIN" = 1 ] || [ "$EXPECT_FAIL" = 1 ]; }; then
 fi
 if [ "$TWIN" = 1 ] && { [ "$HOLD" = 0 ] || [ "$STATE" != image ]; }; then
 	echo "hopeless: lab: --twin needs --hold S and --state image" >&2; exit 2
+fi
+if [ -n "$HOOK" ] && [ ! -r "$HOOK" ]; then
+	echo "hopeless: lab: --hook $HOOK: not a readable file" >&2; exit 2
 fi
 KERNEL_CACHE=${HOPELESS_KERNEL_CACHE:-$SRC_DIR/cache/kernels/$KERNEL/root}
 [ "$(id -u)" = 0 ] || { echo "hopeless: lab: needs root (network namespaces, tap devices)" >&2; exit 1; }
@@ -257,6 +271,7 @@ mkdir -p /var/lab
 echo "written-at-$(cat /proc/uptime | cut -d' ' -f1)" > /var/lab/persist
 echo "LAB: wrote $(cat /var/lab/persist)"
 echo "LAB: mounts $(grep -c hopeless /proc/mounts) under /run/hopeless"
+[ -x /etc/hopeless-lab/script ] && /etc/hopeless-lab/script start
 sync; sleep 1; sync
 echo "HOPELESS-LAB-MARKER up"
 hold=$(cat /etc/hopeless-lab/hold 2>/dev/null || echo 0)
@@ -265,6 +280,7 @@ if [ "$hold" -gt 0 ]; then
 	sleep "$hold"
 	echo "LAB: hold over"
 fi
+[ -x /etc/hopeless-lab/script ] && /etc/hopeless-lab/script end
 poweroff -f
 INIT
 chmod 755 "$SRC/sbin/init"
@@ -290,9 +306,9 @@ debian_root() {
 	[ -n "${HOPELESS_DEBIAN_MIRROR:-}" ] && args+=(--mirror "$HOPELESS_DEBIAN_MIRROR")
 	"$HOPELESS" -C "$TREE" "${args[@]}" > "$WORK/root-build.log" 2>&1 ||
 		{ tail -n 20 "$WORK/root-build.log" >&2; echo "hopeless: lab: building the Debian root failed (see $WORK/root-build.log)" >&2; exit 1; }
-	say "Debian root built in $(since "$t0") s ($(du -sh "$TREE/roots/lab-root" | cut -f1))"
+	say "Debian root built in $(since "$t0") s ($(du -sh "$TREE/roots/lab-root/1" | cut -f1))"
 	mkdir -p "$ROOT_CACHE"
-	tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$TREE/roots/lab-root" \
+	tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$TREE/roots/lab-root/1" \
 		-I 'zstd -q -T0 -3' -cf "$DEBIAN_TAR.tmp.$$" . && mv -f "$DEBIAN_TAR.tmp.$$" "$DEBIAN_TAR"
 	say "Debian root cached ($(du -h "$DEBIAN_TAR" | cut -f1))"
 }
@@ -302,7 +318,7 @@ debian_root() {
 # on the serial console what the node sees, writes a file in /var, prints the
 # marker and powers the node off cleanly.
 debian_report_service() {
-	local o=$TREE/roots/compute
+	local o=$TREE/roots/compute/1
 	mkdir -p "$o/usr/local/sbin" "$o/etc/systemd/system/multi-user.target.wants"
 	cat > "$o/etc/systemd/system/hopeless-lab-report.service" <<'UNIT'
 [Unit]
@@ -379,36 +395,36 @@ if [ "$ROOT" = busybox ]; then
 	"$HOPELESS" -C "$TREE" overlay add compute >/dev/null
 else
 	debian_root
-	KERNEL="root's own ($(ls "$TREE/roots/lab-root/lib/modules" | head -n 1))"
-	mkdir -p "$TREE/roots/lab-root/etc/hopeless-lab"
-	for f in all overlay-root root-only class; do echo "root" > "$TREE/roots/lab-root/etc/hopeless-lab/$f"; done
-	echo "$HOLD" > "$TREE/roots/lab-root/etc/hopeless-lab/hold"
+	KERNEL="root's own ($(ls "$TREE/roots/lab-root/1/lib/modules" | head -n 1))"
+	mkdir -p "$TREE/roots/lab-root/1/etc/hopeless-lab"
+	for f in all overlay-root root-only class; do echo "root" > "$TREE/roots/lab-root/1/etc/hopeless-lab/$f"; done
+	echo "$HOLD" > "$TREE/roots/lab-root/1/etc/hopeless-lab/hold"
 	"$HOPELESS" -C "$TREE" overlay add compute --from-template netroot >/dev/null
 	debian_report_service
 	# The lab's ssh key, for the login while the node holds (--hold S).
 	ssh-keygen -q -t ed25519 -N '' -C hopeless-lab -f "$WORK/lab_ssh_key"
-	install -d -m 700 "$TREE/roots/compute/root/.ssh"
-	install -m 600 "$WORK/lab_ssh_key.pub" "$TREE/roots/compute/root/.ssh/authorized_keys"
+	install -d -m 700 "$TREE/roots/compute/1/root/.ssh"
+	install -m 600 "$WORK/lab_ssh_key.pub" "$TREE/roots/compute/1/root/.ssh/authorized_keys"
 fi
-mkdir -p "$TREE/roots/compute/etc/hopeless-lab"
-echo overlay > "$TREE/roots/compute/etc/hopeless-lab/all"
-echo overlay > "$TREE/roots/compute/etc/hopeless-lab/overlay-root"
-echo compute > "$TREE/roots/compute/etc/hopeless-lab/class"
+mkdir -p "$TREE/roots/compute/1/etc/hopeless-lab"
+echo overlay > "$TREE/roots/compute/1/etc/hopeless-lab/all"
+echo overlay > "$TREE/roots/compute/1/etc/hopeless-lab/overlay-root"
+echo compute > "$TREE/roots/compute/1/etc/hopeless-lab/class"
 if [ "$NODES" = 2 ] || [ "$PROBE" = 1 ]; then
 	"$HOPELESS" -C "$TREE" overlay add storage >/dev/null
-	mkdir -p "$TREE/roots/storage/etc/hopeless-lab"
-	echo storage-overlay > "$TREE/roots/storage/etc/hopeless-lab/all"
-	echo storage-overlay > "$TREE/roots/storage/etc/hopeless-lab/overlay-root"
-	echo storage > "$TREE/roots/storage/etc/hopeless-lab/class"
+	mkdir -p "$TREE/roots/storage/1/etc/hopeless-lab"
+	echo storage-overlay > "$TREE/roots/storage/1/etc/hopeless-lab/all"
+	echo storage-overlay > "$TREE/roots/storage/1/etc/hopeless-lab/overlay-root"
+	echo storage > "$TREE/roots/storage/1/etc/hopeless-lab/class"
 fi
 if [ "$PROBE" = 1 ]; then
 	# A secret only node2's class may read, and a layer no node uses.
-	echo "root:lab-secret-storage:19000:0:99999:7:::" > "$TREE/roots/storage/etc/shadow"
-	chmod 600 "$TREE/roots/storage/etc/shadow"
+	echo "root:lab-secret-storage:19000:0:99999:7:::" > "$TREE/roots/storage/1/etc/shadow"
+	chmod 600 "$TREE/roots/storage/1/etc/shadow"
 	"$HOPELESS" -C "$TREE" overlay add unused >/dev/null
-	mkdir -p "$TREE/roots/unused/etc"
-	echo "root:lab-secret-unused:19000:0:99999:7:::" > "$TREE/roots/unused/etc/shadow"
-	chmod 600 "$TREE/roots/unused/etc/shadow"
+	mkdir -p "$TREE/roots/unused/1/etc"
+	echo "root:lab-secret-unused:19000:0:99999:7:::" > "$TREE/roots/unused/1/etc/shadow"
+	chmod 600 "$TREE/roots/unused/1/etc/shadow"
 fi
 NODE_BOOT=$BOOT
 [ "$BOOT" = direct ] && NODE_BOOT=ipxe
@@ -436,6 +452,11 @@ if [ "$MMP" = 1 ]; then
 	# image another machine has mounted (see docs/boot.md).
 	img=$TREE/state/$NODE_IP/rw.img
 	mkfs.ext4 -q -F -L hopeless-state -O mmp -E mmp_update_interval=5,lazy_itable_init=0,lazy_journal_init=0 "$img"
+fi
+if [ -n "$HOOK" ]; then
+	# shellcheck source=/dev/null
+	. "$HOOK"
+	if declare -F hook_setup >/dev/null; then say "hook: setup"; hook_setup; fi
 fi
 ib_args=(initramfs build --root lab-root)
 [ "$RESCUE" = 1 ] && ib_args+=(--rescue-shell)
@@ -613,6 +634,9 @@ boot_node() { # $1: boot number
 				seen="$seen|$phase|"
 				say "boot $n: $(grep -m1 -- "$phase" "$log" | tr -d '\r' | sed 's/^\[ *[0-9.]*\] //')"
 				[ "$phase" = HOPELESS-LAB-MARKER ] && up=$(since "$start")
+				if [ "$phase" = HOPELESS-LAB-MARKER ] && declare -F hook_up >/dev/null; then
+					say "hook: boot $n is up"; hook_up "$n"
+				fi
 				if [ "$phase" = HOPELESS-LAB-MARKER ] && [ "$ROOT" = debian ] && [ "$HOLD" -gt 0 ]; then
 					ssh_probe "$n"
 				fi
@@ -834,6 +858,7 @@ boot_pair() { # $1: boot number
 
 [ "$PROBE" = 1 ] && start_stray
 for i in $(seq 1 "$BOOTS"); do
+	if declare -F hook_before_boot >/dev/null; then say "hook: before boot $i"; hook_before_boot "$i"; fi
 	if [ "$NODES" = 2 ]; then boot_pair "$i"; else boot_node "$i"; fi
 	[ "$PROBE" = 1 ] && stop_stray
 done

@@ -2,6 +2,7 @@
  * n log n in the number of nodes: a tree of 10,000 nodes is checked by
  * sorting, never by comparing every node with every other. */
 #include "check.h"
+#include "version.h"
 #include "initramfs.h"
 #include "validate.h"
 #include <arpa/inet.h>
@@ -49,7 +50,7 @@ static int in_sorted(char **names, size_t n, const char *key)
 /* ---- dangling layer names ------------------------------------------------ */
 
 static int check_pointer(const struct tree *t, const struct tree_node *x, const char *file, const char *value,
-			 const char *want, struct check_report *rep)
+			 int pin, const char *want, struct check_report *rep)
 {
 	char where[64];
 	snprintf(where, sizeof(where), "clients/%s/%s", x->ip, file);
@@ -61,6 +62,9 @@ static int check_pointer(const struct tree *t, const struct tree_node *x, const 
 	if (strcmp(kind, want))
 		return check_add(rep, where, "'%s' is %s %s, not %s %s (root and overlay swapped?)", value,
 				 kind[0] == 'o' ? "an" : "a", kind, want[0] == 'o' ? "an" : "a", want);
+	if (pin && !version_exists(t, value, pin))
+		return check_add(rep, where, "pinned to %s@%d, which does not exist (removed?); the node cannot boot: "
+				 "hopeless node set %s --%s %s", value, pin, x->hostname, want, value);
 	return 0;
 }
 
@@ -68,9 +72,10 @@ int check_layers(const struct tree *t, const struct tree_node *nodes, size_t n, 
 {
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		r = check_pointer(t, &nodes[i], "hopeless.root", nodes[i].root, "root", rep);
+		r = check_pointer(t, &nodes[i], "hopeless.root", nodes[i].root, nodes[i].root_pin, "root", rep);
 		if (r == 0)
-			r = check_pointer(t, &nodes[i], "hopeless.overlay", nodes[i].overlay, "overlay", rep);
+			r = check_pointer(t, &nodes[i], "hopeless.overlay", nodes[i].overlay, nodes[i].overlay_pin,
+					  "overlay", rep);
 	}
 	char **meta, **roots;
 	size_t nm, nr;
@@ -196,8 +201,8 @@ static int files_differ(const char *a, const char *b)
 static int check_one_root(const struct tree *t, const char *root, size_t users, struct check_report *rep)
 {
 	char dir[PATH_MAX], where[PATH_MAX], kver[80], err[256];
-	char initrd[PATH_MAX], kernel[PATH_MAX], src[PATH_MAX + 100];
-	if (tree_path(t, dir, sizeof(dir), "roots/%s", root) < 0)
+	char initrd[PATH_MAX], kernel[PATH_MAX], src[PATH_MAX + 100], rel[PATH_MAX];
+	if (version_layer_dir(t, root, 0, rel, sizeof(rel)) < 0 || tree_path(t, dir, sizeof(dir), "%s", rel) < 0)
 		return 0;
 	snprintf(where, sizeof(where), "roots/%s", root);
 	int k = initramfs_find_kver(dir, kver, sizeof(kver), err, sizeof(err));
@@ -480,6 +485,14 @@ static int cmp_node_overlay_root(const void *a, const void *b)
 	return c ? c : strcmp(x->root, y->root);
 }
 
+/* The directory of the version a node gets (PATH_MAX bytes at out). */
+static int layer_path(const struct tree *t, const char *name, int pin, char *out)
+{
+	char rel[PATH_MAX];
+	int r = version_layer_dir(t, name, pin, rel, sizeof(rel));
+	return r < 0 ? r : tree_path(t, out, PATH_MAX, "%s", rel);
+}
+
 static int valid_kind(const struct tree *t, const char *name, const char *want)
 {
 	const char *k = name[0] ? tree_layer_kind(t, name) : NULL;
@@ -503,13 +516,13 @@ static int shadow_overlays(const struct tree *t, const struct tree_node *nodes, 
 		for (; j < n && !strcmp(v[j]->overlay, v[i]->overlay); j++) {
 			int fresh = j == i || strcmp(v[j]->root, v[j - 1]->root);
 			if (fresh && w.nlowers < 8 && valid_kind(t, v[j]->root, "root") &&
-			    tree_path(t, lower[w.nlowers], PATH_MAX, "roots/%s", v[j]->root) == 0) {
+			    layer_path(t, v[j]->root, v[j]->root_pin, lower[w.nlowers]) == 0) {
 				w.lowers[w.nlowers] = lower[w.nlowers];
 				w.nlowers++;
 			}
 		}
 		if (valid_kind(t, v[i]->overlay, "overlay") && w.nlowers &&
-		    tree_path(t, layer, sizeof(layer), "roots/%s", v[i]->overlay) == 0) {
+		    layer_path(t, v[i]->overlay, v[i]->overlay_pin, layer) == 0) {
 			snprintf(where, sizeof(where), "roots/%s", v[i]->overlay);
 			w.layer_where = where;
 			r = shadow_dir(&w, layer, "", 0);
@@ -527,9 +540,9 @@ int check_shadows(const struct tree *t, const struct tree_node *nodes, size_t n,
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct tree_node *x = &nodes[i];
 		struct shadow_walk w = {.host = 1, .rep = rep};
-		if (valid_kind(t, x->overlay, "overlay") && tree_path(t, ov, sizeof(ov), "roots/%s", x->overlay) == 0)
+		if (valid_kind(t, x->overlay, "overlay") && layer_path(t, x->overlay, x->overlay_pin, ov) == 0)
 			w.lowers[w.nlowers++] = ov;
-		if (valid_kind(t, x->root, "root") && tree_path(t, rt, sizeof(rt), "roots/%s", x->root) == 0)
+		if (valid_kind(t, x->root, "root") && layer_path(t, x->root, x->root_pin, rt) == 0)
 			w.lowers[w.nlowers++] = rt;
 		if (!w.nlowers || tree_path(t, layer, sizeof(layer), "clients/%s", x->ip) < 0)
 			continue;
@@ -576,6 +589,16 @@ static const char *layer_rel(const char *rel, char *layer, size_t layerlen)
 	const char *s = strchr(rel, '/') + 1, *e = strchr(s, '/');
 	if (!e)
 		return NULL;
+	/* roots/<name>/<N>/...: the layer is the version's directory. */
+	if (rel[0] == 'r' && e[1] >= '1' && e[1] <= '9') {
+		const char *v = e + 1;
+		while (*v >= '0' && *v <= '9')
+			v++;
+		if (*v == '/')
+			e = v;
+		else if (!*v)
+			return NULL;
+	}
 	snprintf(layer, layerlen, "%.*s", (int)(e - rel), rel);
 	return e + 1;
 }

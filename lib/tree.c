@@ -25,6 +25,7 @@ void tree_conf_defaults(struct tree_conf *c)
 	snprintf(c->image_mmp, sizeof(c->image_mmp), "no");
 	snprintf(c->domain, sizeof(c->domain), "cluster");
 	c->state_uid = TREE_STATE_UID_DEFAULT;
+	c->keep_versions = TREE_KEEP_VERSIONS_DEFAULT;
 }
 
 static char *trim(char *s)
@@ -157,6 +158,16 @@ static int conf_kv(void *ctx, const char *key, const char *val, char *err, size_
 		c->state_uid = (unsigned)v;
 		return 0;
 	}
+	if (!strcmp(key, "keep_versions")) {
+		char *end = NULL;
+		long v = strtol(val, &end, 10);
+		if (!*val || *end || v < 1 || v > 1000) {
+			snprintf(err, errlen, "keep_versions: want a number from 1 to 1000, not '%s'", val);
+			return -EINVAL;
+		}
+		c->keep_versions = (int)v;
+		return 0;
+	}
 	snprintf(err, errlen, "unknown setting '%s'", key);
 	return -EINVAL;
 }
@@ -173,9 +184,9 @@ int tree_conf_format(const struct tree_conf *c, struct strbuf *sb)
 			 "# hopeless cluster settings (see hopeless(8))\n"
 			 "server = %s\nnetmask = %s\ninterface = %s\n"
 			 "nfs_server = %s\nnfs_version = %s\nimage_size = %s\nimage_mmp = %s\nappend = %s\ndomain = %s\n"
-			 "state_uid = %u\n",
+			 "state_uid = %u\nkeep_versions = %d\n",
 			 c->server, c->netmask, c->interface, c->nfs_server, c->nfs_version,
-			 c->image_size, c->image_mmp, c->append, c->domain, c->state_uid);
+			 c->image_size, c->image_mmp, c->append, c->domain, c->state_uid, c->keep_versions);
 }
 
 static int node_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)
@@ -354,6 +365,18 @@ const char *tree_layer_kind(const struct tree *t, const char *name)
 	return NULL;
 }
 
+/* A pointer file of clients/<ip>/: "name" or "name@N". */
+static void node_pointer(const struct tree *t, const char *ip, const char *file, char *name, size_t len, int *pin)
+{
+	char p[PATH_MAX], line[128];
+	const char *why;
+	name[0] = '\0';
+	*pin = 0;
+	if (tfs_fmt(p, sizeof(p), "clients/%s/%s", ip, file) < 0 || tfs_read_line(t, p, line, sizeof(line)) < 0 ||
+	    validate_layer_ref(line, name, len, pin, &why) < 0)
+		name[0] = '\0', *pin = 0;
+}
+
 int tree_node_load(const struct tree *t, const char *hostname, struct tree_node *n, char *err, size_t errlen)
 {
 	const char *why = NULL;
@@ -379,13 +402,15 @@ int tree_node_load(const struct tree *t, const char *hostname, struct tree_node 
 	}
 	/* The layer names live in the host overlay, as in the original layout;
 	 * a name that is not a valid layer name is no name (check reports it). */
-	if (tfs_fmt(p, sizeof(p), "clients/%s/hopeless.root", n->ip) < 0 ||
-	    tfs_read_line(t, p, n->root, sizeof(n->root)) < 0 || validate_name(n->root, NULL) < 0)
-		n->root[0] = '\0';
-	if (tfs_fmt(p, sizeof(p), "clients/%s/hopeless.overlay", n->ip) < 0 ||
-	    tfs_read_line(t, p, n->overlay, sizeof(n->overlay)) < 0 || validate_name(n->overlay, NULL) < 0)
-		n->overlay[0] = '\0';
+	node_pointer(t, n->ip, "hopeless.root", n->root, sizeof(n->root), &n->root_pin);
+	node_pointer(t, n->ip, "hopeless.overlay", n->overlay, sizeof(n->overlay), &n->overlay_pin);
 	return 0;
+}
+
+int tree_layer_ref(char *out, size_t outlen, const char *name, int pin)
+{
+	int n = pin > 0 ? snprintf(out, outlen, "%s@%d", name, pin) : snprintf(out, outlen, "%s", name);
+	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
 }
 
 static int cmp_name(const void *a, const void *b)

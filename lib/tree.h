@@ -32,7 +32,11 @@ struct tree_conf {
 	 * on its state export: a node can write its image and nothing else
 	 * under state/<ip>/ (root-owned, 0755). */
 	unsigned state_uid;
+	/* Versions of each root and overlay that root gc / overlay gc keep
+	 * besides those in use: the newest keep_versions. */
+	int keep_versions;
 };
+#define TREE_KEEP_VERSIONS_DEFAULT 3
 #define TREE_STATE_UID_DEFAULT 64055
 
 struct tree_node {
@@ -43,8 +47,10 @@ struct tree_node {
 	char boot[12];    /* ipxe | pxelinux */
 	char append[256]; /* extra kernel arguments for this node */
 	char server[64];  /* NFS server(s) of this node, "A" or "A,B" (empty: the cluster's) */
-	char root[64];    /* from clients/<ip>/hopeless.root */
-	char overlay[64]; /* from clients/<ip>/hopeless.overlay */
+	char root[64];    /* layer name, from clients/<ip>/hopeless.root */
+	char overlay[64]; /* layer name, from clients/<ip>/hopeless.overlay */
+	int root_pin;     /* N of "root@N" in the pointer file, 0: the current version */
+	int overlay_pin;
 };
 
 struct tree {
@@ -73,6 +79,8 @@ void tree_close(struct tree *t);
 int tree_path(const struct tree *t, char *out, size_t outlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A pointer file's text: "name", or "name@N" when pin > 0. */
+int tree_layer_ref(char *out, size_t outlen, const char *name, int pin);
 /* "root", "overlay" or NULL when the name is unknown. */
 const char *tree_layer_kind(const struct tree *t, const char *name);
 int tree_node_load(const struct tree *t, const char *hostname, struct tree_node *n,

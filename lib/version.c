@@ -152,6 +152,23 @@ int version_dir(const struct tree *t, const char *ref, char *rel, size_t len, in
 	return version_rel(rel, len, name, want);
 }
 
+int version_layer_dir(const struct tree *t, const char *name, int pin, char *rel, size_t len)
+{
+	char ref[96];
+	if (tree_layer_ref(ref, sizeof(ref), name, pin) < 0)
+		return -ENAMETOOLONG;
+	return version_dir(t, ref, rel, len, NULL);
+}
+
+int version_init_layer(const struct tree *t, const char *tmp_rel, char *v1_rel, size_t len)
+{
+	char cur[PATH_MAX];
+	if (tfs_fmt(v1_rel, len, "%s/1", tmp_rel) < 0 || tfs_fmt(cur, sizeof(cur), "%s/current", tmp_rel) < 0)
+		return -ENAMETOOLONG;
+	int r = tfs_mkdir(t, v1_rel, 0755);
+	return r < 0 ? r : tfs_write_file(t, cur, "1\n", 2, 0644);
+}
+
 /* One "roots/REF" field of a union event into out (validated). */
 static int union_field(const char *f, size_t n, char *out, size_t len)
 {

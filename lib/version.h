@@ -41,10 +41,17 @@ int version_resolve(const struct tree *t, const char *ref, char *name, size_t na
  * version's directory "roots/<name>/<N>", or "roots/<name>" for a layer not
  * converted to versions yet. *v (may be NULL) gets N, 0 for a flat layer. */
 int version_dir(const struct tree *t, const char *ref, char *rel, size_t len, int *v);
+/* The same from a name and a pin (0: the current version). */
+int version_layer_dir(const struct tree *t, const char *name, int pin, char *rel, size_t len);
 /* The versions a "union" boot event names: its text is
  * "clients/IP : roots/OVERLAY[@N] : roots/ROOT[@N]"; root and overlay get
  * "NAME@N" (or "NAME" from an unversioned boot). -EINVAL when it is not one. */
 int version_parse_union_event(const char *msg, char *root, size_t rlen, char *overlay, size_t olen);
+
+/* A new layer being built at tmp_rel (an empty directory, renamed into
+ * roots/<name> when complete): make tmp_rel/1 (what the build fills,
+ * returned in v1_rel) and tmp_rel/current naming it. */
+int version_init_layer(const struct tree *t, const char *tmp_rel, char *v1_rel, size_t len);
 
 /* A tree made before versions has roots/<name>/ as the layer itself: move
  * its entries into roots/<name>/1 and write current. Resumable after a

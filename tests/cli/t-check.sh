@@ -18,9 +18,12 @@ H overlay add compute >/dev/null
 H node add n1 --ip 10.9.0.11 --mac 52:54:00:00:09:11 --root deb12 --overlay compute >/dev/null
 H node add n2 --ip 10.9.0.12 --mac 52:54:00:00:09:12 --root deb12 --overlay compute --state tmpfs >/dev/null
 H config >/dev/null
+# The versions the nodes get (config published compute@2 with /etc/hosts).
+DEB=roots/deb12/$(cat "$T/roots/deb12/current")
+CMP=roots/compute/$(cat "$T/roots/compute/current")
 # What hopeless initramfs build leaves (its own tests build real ones).
 mkdir -p "$T/tftp/boot/deb12"
-cp "$T/roots/deb12/boot/vmlinuz-6.1.0-9" "$T/tftp/boot/deb12/vmlinuz"
+cp "$T/$DEB/boot/vmlinuz-6.1.0-9" "$T/tftp/boot/deb12/vmlinuz"
 echo INITRD > "$T/tftp/boot/deb12/initrd.img"
 
 out=$(H check 2>&1); rc=$?
@@ -81,14 +84,14 @@ problem "an all-zero MAC" \
 	"rm $T/nodes/n3.conf"
 problem "a root without a kernel" \
 	"hopeless check: roots/deb12: no kernel (boot/vmlinuz-<version> with lib/modules/<version>) for 2 node(s): install a kernel package in the root" \
-	"mv $T/roots/deb12/boot/vmlinuz-6.1.0-9 $SCRATCH/k" "mv $SCRATCH/k $T/roots/deb12/boot/vmlinuz-6.1.0-9"
+	"mv $T/$DEB/boot/vmlinuz-6.1.0-9 $SCRATCH/k" "mv $SCRATCH/k $T/$DEB/boot/vmlinuz-6.1.0-9"
 problem "a missing initramfs" \
 	"hopeless check: tftp/boot/deb12: no initramfs built (initrd.img and vmlinuz) for 2 node(s): run hopeless initramfs build --root deb12" \
 	"mv $T/tftp/boot/deb12/initrd.img $SCRATCH/i" "mv $SCRATCH/i $T/tftp/boot/deb12/initrd.img"
 problem "an initramfs older than the root's kernel" \
 	"hopeless check: tftp/boot/deb12: initramfs older than the root's kernel 6.1.0-9: rebuild it with hopeless initramfs build --root deb12" \
-	"cp -p $T/roots/deb12/boot/vmlinuz-6.1.0-9 $SCRATCH/k && echo NEWKERNEL > $T/roots/deb12/boot/vmlinuz-6.1.0-9" \
-	"cp -p $SCRATCH/k $T/roots/deb12/boot/vmlinuz-6.1.0-9"
+	"cp -p $T/$DEB/boot/vmlinuz-6.1.0-9 $SCRATCH/k && echo NEWKERNEL > $T/$DEB/boot/vmlinuz-6.1.0-9" \
+	"cp -p $SCRATCH/k $T/$DEB/boot/vmlinuz-6.1.0-9"
 problem "a missing state image" \
 	"hopeless check: state/10.9.0.11/rw.img: missing, and node n1 has state=image: recreate it (hopeless node reset n1)" \
 	"mv $T/state/10.9.0.11/rw.img $SCRATCH/img" "mv $SCRATCH/img $T/state/10.9.0.11/rw.img"
@@ -106,14 +109,14 @@ problem "a host-overlay file that shadows nothing (typo)" \
 	"hopeless check: clients/10.9.0.11/etc/hostnme: shadows nothing in the layers below: a typo of etc/hostname?" \
 	"echo n1 > $C/etc/hostnme" "rm $C/etc/hostnme"
 problem "a world-writable file" \
-	"hopeless check: roots/compute/etc/hosts: world-writable (mode 0666): chmod o-w" \
-	"chmod 666 $T/roots/compute/etc/hosts" "chmod 644 $T/roots/compute/etc/hosts"
+	"hopeless check: $CMP/etc/hosts: world-writable (mode 0666): chmod o-w" \
+	"chmod 666 $T/$CMP/etc/hosts" "chmod 644 $T/$CMP/etc/hosts"
 problem "a readable private key" \
-	"hopeless check: roots/deb12/etc/ssh/ssh_host_ed25519_key: private key readable by group or others (mode 0644): chmod 600" \
-	"chmod 644 $T/roots/deb12/etc/ssh/ssh_host_ed25519_key" "chmod 600 $T/roots/deb12/etc/ssh/ssh_host_ed25519_key"
+	"hopeless check: $DEB/etc/ssh/ssh_host_ed25519_key: private key readable by group or others (mode 0644): chmod 600" \
+	"chmod 644 $T/$DEB/etc/ssh/ssh_host_ed25519_key" "chmod 600 $T/$DEB/etc/ssh/ssh_host_ed25519_key"
 problem "a world-readable shadow file" \
-	"hopeless check: roots/deb12/etc/shadow: password hashes readable beyond root and group shadow (mode 0644, gid 0): chmod 640 and chgrp shadow" \
-	"chmod 644 $T/roots/deb12/etc/shadow" "chmod 640 $T/roots/deb12/etc/shadow"
+	"hopeless check: $DEB/etc/shadow: password hashes readable beyond root and group shadow (mode 0644, gid 0): chmod 640 and chgrp shadow" \
+	"chmod 644 $T/$DEB/etc/shadow" "chmod 640 $T/$DEB/etc/shadow"
 problem "a state image readable by others" \
 	"hopeless check: state/10.9.0.11/rw.img: a node's writable layer open to others (mode 0644): chmod 600" \
 	"chmod 644 $T/state/10.9.0.11/rw.img" "chmod 600 $T/state/10.9.0.11/rw.img"
@@ -121,7 +124,7 @@ problem "a state image readable by others" \
 echo x > "$C/etc/cluster-motd"
 check "a new file that is no near miss is not reported" H check
 rm "$C/etc/cluster-motd"
-chmod 666 "$T/roots/compute/etc/hosts"; echo n1 > "$C/etc/hostnme"
+chmod 666 "$T/$CMP/etc/hosts"; echo n1 > "$C/etc/hostnme"
 check "--quiet prints the count" test "$(H check --quiet)" = 2
 before=$(tree_digest "$T")
 H check >/dev/null

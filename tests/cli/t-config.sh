@@ -40,8 +40,8 @@ else
 	fail "kea-dhcp4 is not installed (scripts/deps.sh installs kea-dhcp4-server)"
 fi
 check "dhcpd.conf has a host block per node" test "$(grep -c '^	host n[12] {' "$T/etc/dhcpd.conf")" = 2
-check "/etc/hosts in the cluster overlay" grep -qP '^10\.9\.0\.12\tn2\.cluster n2$' "$T/roots/compute/etc/hosts"
-check "the tree's etc/hosts equals the overlay's" cmp -s "$T/etc/hosts" "$T/roots/compute/etc/hosts"
+check "/etc/hosts in the cluster overlay" grep -qP '^10\.9\.0\.12\tn2\.cluster n2$' "$T/roots/compute/$(cat "$T/roots/compute/current")/etc/hosts"
+check "the tree's etc/hosts equals the overlay's" cmp -s "$T/etc/hosts" "$T/roots/compute/$(cat "$T/roots/compute/current")/etc/hosts"
 # Exports: each layer to the nodes that use it, nothing to every host.
 G=$T/etc/ganesha.conf
 check "ganesha: no export of all of roots/" sh -c "! grep -q 'Path = \"$T/roots\";' '$G'"
@@ -90,10 +90,10 @@ else
 	ok "a tree path with a space is refused by init already"
 fi
 
-before=$(stat -c %Y.%i "$T/roots/compute/etc/hosts")
+before=$(stat -c %Y.%i "$T/roots/compute/$(cat "$T/roots/compute/current")/etc/hosts")
 sleep 1.1
 H config >/dev/null
-check "unchanged files are not rewritten" test "$(stat -c %Y.%i "$T/roots/compute/etc/hosts")" = "$before"
+check "unchanged files are not rewritten" test "$(stat -c %Y.%i "$T/roots/compute/$(cat "$T/roots/compute/current")/etc/hosts")" = "$before"
 check "second run reports nothing changed" sh -c "'$HOPELESS' -C '$T' config | grep -q '(0 changed)'"
 
 # A real dnsmasq for this tree, in a private network namespace, with the pid

@@ -15,7 +15,7 @@ ln -s /etc/shadow "$R/etc/escape"
 check "root add" q H root add deb12 --from "$R"
 check "overlay add" q H overlay add compute
 check "second overlay add" q H overlay add storage
-mkdir -p "$T/roots/compute/etc" && echo "cluster issue" > "$T/roots/compute/etc/issue"
+mkdir -p "$T/roots/compute/1/etc" && echo "cluster issue" > "$T/roots/compute/1/etc/issue"
 
 check "node add (image)" q H node add n1 --ip 10.9.0.11 --mac 52:54:00:00:09:11 --root deb12 --overlay compute
 check "node add (tmpfs)" q H node add n2 --ip 10.9.0.12 --mac 52:54:00:00:09:12 --root deb12 --overlay compute --state tmpfs

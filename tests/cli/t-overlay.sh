@@ -8,13 +8,13 @@ H init --server 10.9.0.1 --interface br9 >/dev/null
 mkdir -p "$SCRATCH/r/etc"
 H root add r --from "$SCRATCH/r" >/dev/null
 check "overlay add (empty)" H overlay add empty
-check "empty overlay is an empty directory" test -d "$T/roots/empty" -a -z "$(ls -A "$T/roots/empty")"
+check "empty overlay is an empty directory" test -d "$T/roots/empty/1" -a -z "$(ls -A "$T/roots/empty/1")"
 check "overlay add --from-template netroot" H overlay add compute --from-template netroot
 for f in etc/fstab etc/systemd/network/00-hopeless-boot.network etc/NetworkManager/conf.d/hopeless.conf etc/network/interfaces; do
-	check "netroot ships $f" test -f "$T/roots/compute/$f"
+	check "netroot ships $f" test -f "$T/roots/compute/1/$f"
 done
-check "fstab has no root line" test -z "$(grep -v '^#' "$T/roots/compute/etc/fstab" | awk '$2 == "/"')"
-check "template files are root's and not world-writable" test -z "$(find "$T/roots/compute" ! -user root -o -perm -o+w ! -type l)"
+check "fstab has no root line" test -z "$(grep -v '^#' "$T/roots/compute/1/etc/fstab" | awk '$2 == "/"')"
+check "template files are root's and not world-writable" test -z "$(find "$T/roots/compute/1" ! -user root -o -perm -o+w ! -type l)"
 check "node add" H node add n1 --ip 10.9.0.11 --mac 52:54:00:00:09:11 --root r --overlay compute --state tmpfs
 check "list: compute used by n1" sh -c "'$HOPELESS' -C '$T' overlay list | grep -q '^compute *1 n1$'"
 check "list: empty unused" sh -c "'$HOPELESS' -C '$T' overlay list | grep -q '^empty *0$'"

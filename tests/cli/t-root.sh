@@ -12,13 +12,13 @@ echo 'PRETTY_NAME="Test Linux 1"' > "$R/usr/lib/os-release"
 ln "$R/etc/marker" "$R/etc/hardlink"
 chown 1234:5678 "$R/etc/marker"
 check "root add --from" H root add fromdir --from "$R"
-check "owner kept" test "$(stat -c %u:%g "$T/roots/fromdir/etc/marker")" = 1234:5678
-check "hard link kept" test "$(stat -c %h "$T/roots/fromdir/etc/marker")" = 2
+check "owner kept" test "$(stat -c %u:%g "$T/roots/fromdir/1/etc/marker")" = 1234:5678
+check "hard link kept" test "$(stat -c %h "$T/roots/fromdir/1/etc/marker")" = 2
 tar --numeric-owner -C "$R" -czf "$SCRATCH/r.tar.gz" .
 tar --numeric-owner -C "$R" -cJf "$SCRATCH/r.tar.xz" .
 check "root add --tar (gzip)" H root add gz --tar "$SCRATCH/r.tar.gz"
 check "root add --tar (xz)" H root add xz --tar "$SCRATCH/r.tar.xz"
-check "tar: content and numeric owner" test "$(stat -c %u:%g "$T/roots/xz/etc/marker")" = 1234:5678
+check "tar: content and numeric owner" test "$(stat -c %u:%g "$T/roots/xz/1/etc/marker")" = 1234:5678
 check "no temporary directory left" test -z "$(ls -A "$T/roots" | grep '^\.')"
 out=$(H root list)
 check "list shows kernel and size" sh -c "echo '$out' | grep -q '^gz .*6.1.0-test *0$'"
@@ -42,7 +42,7 @@ check "not a tar: tar's message passed through, last line ours, tree unchanged" 
 check_rejects "--mirror without --debootstrap" root add t4 --from "$R" --mirror http://x
 check_rejects "--repo without --dnf" root add t5 --from "$R" --repo http://x
 check_rejects "name with .." root add ../x --from "$R"
-check_rejects "duplicate name" root add xz --from "$R"
+check "root add of an existing root publishes its next version" sh -c "'$HOPELESS' -C '$T' root add xz --from '$R' | grep -q 'version 2 published' && test \"\$(cat '$T/roots/xz/current')\" = 2 -a -f '$T/roots/xz/2/etc/marker' -a -f '$T/roots/xz/1/etc/marker'"
 check_rejects "--dnf without packages" root add f1 --dnf 40
 check_rejects "unknown option" root add x --frobnicate
 out=$(H root add f2 --dnf 40 --include systemd,kernel 2>&1); rc=$?
@@ -65,7 +65,7 @@ if H root add deb --debootstrap bookworm --variant minbase > "$SCRATCH/mm.log" 2
 else
 	fail "root add --debootstrap: $(tail -3 "$SCRATCH/mm.log")"
 fi
-check "debootstrap root has apt" test -x "$T/roots/deb/usr/bin/apt-get"
+check "debootstrap root has apt" test -x "$T/roots/deb/1/usr/bin/apt-get"
 check "debootstrap root registered" sh -c "'$HOPELESS' -C '$T' root show deb | grep -q 'Debian GNU/Linux 12'"
 check "nothing left mounted under the tree" test -z "$(grep "$T" /proc/self/mountinfo)"
 check "root --help" H root --help >/dev/null

@@ -4,6 +4,7 @@
 # the command's exit status comes back.
 . "$(dirname "$0")/../lib.sh"
 T=$SCRATCH/tree
+L() { echo "$T/roots/$1/$(cat "$T/roots/$1/current")"; }
 H() { "$HOPELESS" -C "$T" "$@"; }
 B=$SCRATCH/bb
 mkdir -p "$B/bin" "$B/etc"
@@ -17,11 +18,11 @@ H node add n1 --ip 10.9.0.11 --mac 52:54:00:00:09:11 --root bb --overlay ov --st
 mounts() { grep -c "$T" /proc/self/mountinfo; }
 
 check "shell --root runs a command" H shell --root bb -- sh -c 'busybox touch /from-shell'
-check "the change landed in the root" test -f "$T/roots/bb/from-shell"
+check "the change landed in the root" test -f "$(L bb)/from-shell"
 out=$(H shell --root bb -- busybox cat /proc/self/mountinfo)
 check "/proc, /sys, /dev are mounted inside" sh -c "echo '$out' | grep -q ' /proc ' && echo '$out' | grep -q ' /sys ' && echo '$out' | grep -q ' /dev '"
 check "the head node's resolv.conf is seen inside" test "$(H shell --root bb -- busybox cat /etc/resolv.conf)" = "$(cat /etc/resolv.conf)"
-check "no placeholder resolv.conf left in the root" test ! -e "$T/roots/bb/etc/resolv.conf"
+check "no placeholder resolv.conf left in the root" test ! -e "$(L bb)/etc/resolv.conf"
 check "the command runs as PID 2 under hopeless's PID 1" test "$(H shell --root bb -- sh -c 'echo $$')" = 2
 H shell --root bb -- sh -c 'exit 7'; rc=$?
 check "exit status passed through ($rc)" test "$rc" = 7
@@ -30,18 +31,18 @@ check "killed command gives 128+9 ($rc)" test "$rc" = 137
 H shell --root bb -- /no/such/cmd 2>/dev/null; rc=$?
 check "missing command gives 127 ($rc)" test "$rc" = 127
 check "shell OVERLAY writes" H shell ov -- sh -c 'busybox touch /etc/x && echo changed > /etc/motd && busybox rm /from-shell'
-check "new file lands in the overlay" test -f "$T/roots/ov/etc/x"
-check "and not in the root" test ! -e "$T/roots/bb/etc/x"
-check "changed file copied up whole" test "$(cat "$T/roots/ov/etc/motd")" = changed
-check "root's file untouched" test "$(cat "$T/roots/bb/etc/motd")" = original
-check "deletion is a whiteout in the overlay" test -c "$T/roots/ov/from-shell"
-check "root keeps the deleted file" test -f "$T/roots/bb/from-shell"
+check "new file lands in the overlay" test -f "$(L ov)/etc/x"
+check "and not in the root" test ! -e "$(L bb)/etc/x"
+check "changed file copied up whole" test "$(cat "$(L ov)/etc/motd")" = changed
+check "root's file untouched" test "$(cat "$(L bb)/etc/motd")" = original
+check "deletion is a whiteout in the overlay" test -c "$(L ov)/from-shell"
+check "root keeps the deleted file" test -f "$(L bb)/from-shell"
 xattrs() { python3 -c 'import os,sys
 for r,ds,fs in os.walk(sys.argv[1]):
     for n in [r]+[os.path.join(r,x) for x in ds+fs]:
         for a in os.listxattr(n, follow_symlinks=False):
             if a.startswith("trusted.overlay.") and a != "trusted.overlay.opaque": print(n, a)' "$1"; }
-check "no overlayfs bookkeeping xattrs in the upper ($(xattrs "$T/roots/ov"))" test -z "$(xattrs "$T/roots/ov")"
+check "no overlayfs bookkeeping xattrs in the upper ($(xattrs "$(L ov)"))" test -z "$(xattrs "$(L ov)")"
 check "overlay's view combines both" test "$(H shell ov -- busybox cat /etc/motd)" = changed
 H shell ov -- sh -c 'exit 3'; rc=$?
 check "overlay: exit status passed through ($rc)" test "$rc" = 3
@@ -59,7 +60,7 @@ check_rejects "a name with .." shell --root ../bb -- true
 H overlay add lonely >/dev/null
 check_rejects "overlay without nodes and no --root" shell lonely -- true
 check "overlay without nodes with --root" H shell lonely --root bb -- busybox touch /y
-check "lands in that overlay" test -f "$T/roots/lonely/y"
+check "lands in that overlay" test -f "$(L lonely)/y"
 check "nothing stays mounted at the end" test "$(mounts)" = 0
 check "shell --help" H shell --help >/dev/null
 done_testing

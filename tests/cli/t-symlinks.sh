@@ -8,6 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 T=$SCRATCH/tree
 D=$SCRATCH/decoy
+L() { echo "$T/roots/$1/$(cat "$T/roots/$1/current")"; }
 H() { "$HOPELESS" -C "$T" "$@"; }
 q() { "$@" >/dev/null 2>&1; }
 mkdir -p "$D/etc" "$D/dir"
@@ -51,21 +52,21 @@ IP=10.9.0.11 S=$T/state/10.9.0.11 C=$T/clients/10.9.0.11
 # --- roots: the kernel symlink must not bring the decoy into the TFTP tree
 try "initramfs build with a kernel symlink out of the root" initramfs build --root r
 check "no decoy content in the TFTP tree" sh -c "! grep -rq 'decoy secret' '$T/tftp'"
-rm "$T/roots/r/boot/vmlinuz-$KV"; cp "$CK/boot/vmlinuz-$KV" "$T/roots/r/boot/"
+rm "$T/roots/r/1/boot/vmlinuz-$KV"; cp "$CK/boot/vmlinuz-$KV" "$T/roots/r/1/boot/"
 check "initramfs build works with a real kernel" q H initramfs build --root r
 # --- roots: an absolute symlink for etc/passwd, read by users sync
-mv "$T/roots/r/etc/passwd" "$T/roots/r/etc/passwd.real"
-ln -s "$D/etc/passwd" "$T/roots/r/etc/passwd"
+mv "$T/roots/r/1/etc/passwd" "$T/roots/r/1/etc/passwd.real"
+ln -s "$D/etc/passwd" "$T/roots/r/1/etc/passwd"
 try "users sync with the root's passwd a symlink out" users sync o --from "$D/etc"
-check "the decoy's passwd did not reach the overlay" sh -c "! grep -rqs '^decoy:' '$T/roots/o/etc'"
-rm "$T/roots/r/etc/passwd"; mv "$T/roots/r/etc/passwd.real" "$T/roots/r/etc/passwd"
+check "the decoy's passwd did not reach the overlay" sh -c "! grep -rqs '^decoy:' '$(L o)/etc'"
+rm "$T/roots/r/1/etc/passwd"; mv "$T/roots/r/1/etc/passwd.real" "$T/roots/r/1/etc/passwd"
 
 # --- overlays: etc/ a symlink to the decoy
-rm -rf "$T/roots/o/etc"; ln -s "$D/etc" "$T/roots/o/etc"
+rm -rf "$(L o)/etc"; ln -s "$D/etc" "$(L o)/etc"
 try "config with the overlay's etc/ a symlink" config
 try "users sync with the overlay's etc/ a symlink" users sync o --from /etc
 check "the decoy's hosts file is not the cluster's" test "$(cat "$D/etc/hosts")" = "decoy hosts"
-rm "$T/roots/o/etc"
+rm "$(L o)/etc"
 check "config works again once etc/ is a directory" q H config
 # An overlay pointer holding ".." must not lead config outside roots/
 printf '../../..%s\n' "$D" > "$C/hopeless.overlay"
@@ -119,11 +120,11 @@ try "node rm --purge with state/<ip> a symlink" node rm n2 --purge
 # A FIFO where check reads a layer's etc/group: check must not block on it
 # (timeout only guards against a hang; no time is asserted).
 # (a group-readable shadow of a non-root group makes check read etc/group)
-printf 'root:*:1::::::\n' > "$T/roots/r/etc/shadow"; chgrp 42 "$T/roots/r/etc/shadow"; chmod 640 "$T/roots/r/etc/shadow"
-mv "$T/roots/r/etc/group" "$SCRATCH/group.real"; mkfifo "$T/roots/r/etc/group"
+printf 'root:*:1::::::\n' > "$T/roots/r/1/etc/shadow"; chgrp 42 "$T/roots/r/1/etc/shadow"; chmod 640 "$T/roots/r/1/etc/shadow"
+mv "$T/roots/r/1/etc/group" "$SCRATCH/group.real"; mkfifo "$T/roots/r/1/etc/group"
 timeout 120 "$HOPELESS" -C "$T" check >/dev/null 2>&1; rc=$?
 check "check does not block on a FIFO in a root (rc $rc)" test "$rc" != 124
-rm "$T/roots/r/etc/group"; mv "$SCRATCH/group.real" "$T/roots/r/etc/group"
+rm "$T/roots/r/1/etc/group"; mv "$SCRATCH/group.real" "$T/roots/r/1/etc/group"
 check "decoy dir still empty" test -z "$(ls -A "$D/dir")"
 check "no world-writable file in the tree" test -z "$(find "$T" -perm -o+w ! -type l)"
 done_testing

@@ -12,7 +12,7 @@ check "state/ is root-only" test "$(stat -c %a "$T/state")" = 700
 R=$SCRATCH/rootsrc
 mkdir -p "$R/boot" "$R/etc" && echo root > "$R/etc/marker"
 check "root add --from DIR" H root add deb12 --from "$R"
-check "root content copied" grep -q root "$T/roots/deb12/etc/marker"
+check "root content copied" grep -q root "$T/roots/deb12/1/etc/marker"
 check "overlay add" H overlay add compute
 check "root list names the root" sh -c "'$HOPELESS' -C '$T' root list | grep -q '^deb12 '"
 check "overlay list names the overlay" sh -c "'$HOPELESS' -C '$T' overlay list | grep -q '^compute '"
@@ -65,7 +65,7 @@ check_rejects "overlay name .." overlay add ..
 check_rejects "duplicate overlay" overlay add compute
 check_rejects "root name with /" root add x/y --from "$R"
 check_rejects "root from a missing dir" root add r2 --from "$SCRATCH/nope"
-check_rejects "duplicate root" root add deb12 --from "$R"
+check_rejects "root add over an overlay's name" root add compute --from "$R"
 check_rejects "initramfs for an unknown root" initramfs build --root nope
 check_rejects "initramfs for a root without kernel" initramfs build --root deb12
 check_rejects "unknown subcommand" node frobnicate

@@ -20,8 +20,9 @@ H init --server 10.9.0.1 --interface br9 >/dev/null
 H root add r --from "$R" >/dev/null
 H overlay add ov >/dev/null
 H node add n1 --ip 10.9.0.11 --mac 52:54:00:00:09:11 --root r --overlay ov --state tmpfs >/dev/null
-O=$T/roots/ov/etc
 check "users sync --from a fake etc" H users sync ov --from "$E"
+check "the sync published version 2 of the overlay" test "$(cat "$T/roots/ov/current")" = 2
+O=$T/roots/ov/2/etc
 check "passwd: system accounts of the root and the head's users" test "$(cut -d: -f1 "$O/passwd" | tr '\n' ' ')" = "root sshd nobody alice bob "
 check "passwd: the head's nobody is not copied" grep -qx 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin' "$O/passwd"
 check "shadow: root's own root hash kept" grep -q '^root:\*:' "$O/shadow"
@@ -32,7 +33,7 @@ check "passwd 0644 root:root" test "$(stat -c %a:%u:%g "$O/passwd")" = 644:0:0
 check "group 0644 root:root" test "$(stat -c %a:%u:%g "$O/group")" = 644:0:0
 check "shadow 0640 root:shadow as in the root" test "$(stat -c %a:%u:%g "$O/shadow")" = 640:0:42
 check "gshadow 0640 root:shadow as in the root" test "$(stat -c %a:%u:%g "$O/gshadow")" = 640:0:42
-check "the root itself is untouched" test "$(cat "$T/roots/r/etc/passwd")" = "$(cat "$R/etc/passwd")"
+check "the root itself is untouched" test "$(cat "$T/roots/r/1/etc/passwd")" = "$(cat "$R/etc/passwd")"
 check "no temporary files left" test -z "$(ls "$O" | grep tmp)"
 before=$(tree_digest "$T")
 H users sync ov --from "$E" >/dev/null

@@ -23,7 +23,7 @@ check "the lab's output ends with the node-up line" \
 check "node-up line printed for both boots" test "$(grep -c '^hopeless: node node1 (.*) up in [0-9.]* s$' "$out")" = 2
 check "iPXE chain: dnsmasq sent the node's iPXE script" grep -q 'sent .*ipxe/52-54-00-.*\.ipxe' "$W/dnsmasq.log"
 check "the cluster overlay comes from the netroot template" \
-	test -f "$W/tree/roots/compute/etc/systemd/network/00-hopeless-boot.network"
+	test -f "$W/tree/roots/compute/1/etc/systemd/network/00-hopeless-boot.network"
 for c in "$c1" "$c2"; do
 	b=$(basename "$c" .log)
 	check "$b: systemd is PID 1" grep -q 'LAB: pid1 systemd' "$c"
@@ -42,7 +42,7 @@ for c in "$c1" "$c2"; do
 done
 ip=$(ls "$W/tree/clients" | head -n 1)
 hostkey=$(cut -d' ' -f2 "$W/tree/clients/$ip/etc/ssh/ssh_host_ed25519_key.pub" 2>/dev/null)
-rootkey=$(cut -d' ' -f2 "$W/tree/roots/lab-root/etc/ssh/ssh_host_ed25519_key.pub" 2>/dev/null)
+rootkey=$(cut -d' ' -f2 "$W/tree/roots/lab-root/1/etc/ssh/ssh_host_ed25519_key.pub" 2>/dev/null)
 nodekey=$(grep -o 'LAB: sshkey [^ ]*' "$c1" | head -n 1 | tr -d '\r' | sed 's/LAB: sshkey //')
 check "ed25519 host key on the node is the host overlay's" test -n "$hostkey" -a "$nodekey" = "$hostkey"
 check "the host overlay's key is not the root's" test -n "$rootkey" -a "$hostkey" != "$rootkey"
