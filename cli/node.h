@@ -5,7 +5,8 @@
  * registration, written last: it is what makes the node exist).
  *
  * One file per subcommand (node_add.c, node_list.c, node_set.c, node_rm.c,
- * node_reset.c, node_inspect.c), state images in node_state.c, the command
+ * node_reset.c, node_inspect.c, node_diff.c, node_capture.c), state images
+ * in node_state.c, reading them offline in node_image.c, the command
  * line in cmd_node.c. Every file access goes through treefs.h. */
 #ifndef HOPELESS_NODE_H
 #define HOPELESS_NODE_H

@@ -18,8 +18,8 @@ _hopeless() {
 		COMPREPLY=($(compgen -W "--from --tar --debootstrap --mirror --include --variant --dnf --repo --help" -- "$cur")) ;;
 	overlay) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rm" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--from-template --help" -- "$cur")) ;;
-	node) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show set rm reset inspect" -- "$cur")) ||
-		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --template --json --purge --no-backup --force --ssh-rsa --help" -- "$cur")) ;;
+	node) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show set rm reset inspect diff capture" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --template --json --purge --no-backup --force --ssh-rsa --into --paths --help" -- "$cur")) ;;
 	initramfs) [ -z "$sub" ] && COMPREPLY=($(compgen -W "build" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--root --rescue-shell --nic --modules --help" -- "$cur")) ;;
 	init) COMPREPLY=($(compgen -W "--server --netmask --interface --append --nfs-server --image-size --domain --image-mmp --help" -- "$cur")) ;;
