@@ -46,10 +46,12 @@ static const char usage_diff[] =
 	"flags (!) what changes below its own copies between the versions it booted and\n"
 	"the ones it boots next.\n";
 static const char usage_capture[] =
-	"usage: hopeless node capture HOST --into OVERLAY [--paths PATH...]\n"
+	"usage: hopeless node capture HOST --into OVERLAY [--paths PATH...] [--force]\n"
 	"Publishes the node's changes (or only PATHs and what is below them) as the next\n"
 	"version of OVERLAY. ssh host keys, machine-id and hostname are left out unless\n"
-	"named with --paths. A node that is up is captured only from a reflink snapshot.\n";
+	"named with --paths. A node that is up is captured only from a reflink snapshot;\n"
+	"--force: the node is down, but its image still carries the in-use mark (a\n"
+	"shutdown that could not unmount it): capture from a plain copy.\n";
 
 static void node_usage(FILE *f)
 {
@@ -191,11 +193,11 @@ static int dispatch(struct tree *t, const char *sub, struct parsed *p)
 	if (!strcmp(sub, "diff"))
 		return only(p, w, 0, 0, 1, 0, 0, 0) || want_args(p, w, 1, 1) ? 1 : node_diff(t, p->pos[0], p->json);
 	if (!strcmp(sub, "capture")) {
-		if (only(p, w, 0, 0, 0, 0, 0, 0) || want_args(p, w, 1, p->paths ? 1 << 20 : 1))
+		if (only(p, w, 0, 0, 0, 0, 0, 1) || want_args(p, w, 1, p->paths ? 1 << 20 : 1))
 			return 1;
 		if (p->paths && p->npos < 2)
 			return cli_error(w, "--paths needs at least one PATH (see hopeless node capture --help)");
-		return node_capture(t, p->pos[0], p->into, p->pos + 1, (size_t)p->npos - 1);
+		return node_capture(t, p->pos[0], p->into, p->pos + 1, (size_t)p->npos - 1, p->force);
 	}
 	return cli_error("node", "%s: unknown subcommand (see hopeless node --help)", sub);
 }

@@ -69,7 +69,8 @@ int node_rm(struct tree *t, const char *host, int purge, int backup, int force);
 int node_reset(struct tree *t, const char *host, int backup, int force);
 int node_inspect(struct tree *t, const char *host, const char *path);
 int node_diff(struct tree *t, const char *host, int json);
-int node_capture(struct tree *t, const char *host, const char *overlay, const char *const *paths, size_t npaths);
+int node_capture(struct tree *t, const char *host, const char *overlay, const char *const *paths, size_t npaths,
+		 int force);
 
 /* node_image.c: a node's writable layer read offline, without mounting
  * its image: e2fsck checks it, libext2fs reads it (upper_ext2_open). An

@@ -104,7 +104,8 @@ static int capture_from(struct tree *t, const struct tree_node *d, struct node_i
 	return r;
 }
 
-int node_capture(struct tree *t, const char *host, const char *overlay, const char *const *paths, size_t npaths)
+int node_capture(struct tree *t, const char *host, const char *overlay, const char *const *paths, size_t npaths,
+		 int force)
 {
 	const char *w = "node capture";
 	struct tree_node d;
@@ -120,7 +121,7 @@ int node_capture(struct tree *t, const char *host, const char *overlay, const ch
 		return cli_error(w, "%s has state=%s: its writes live in its memory, so there is nothing on the head "
 				 "node to capture", d.hostname, d.state);
 	struct node_image ni;
-	int r = node_image_open(t, &d, NODE_IMAGE_CONSISTENT, &ni, err, sizeof(err));
+	int r = node_image_open(t, &d, force ? 0 : NODE_IMAGE_CONSISTENT, &ni, err, sizeof(err));
 	if (r == -ENOENT && ni.node_fd >= 0)
 		snprintf(err, sizeof(err), "nothing to capture: %s has not written anything yet (no /upper in %s)",
 			 d.hostname, ni.rel);
@@ -134,6 +135,10 @@ int node_capture(struct tree *t, const char *host, const char *overlay, const ch
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&ni.taken));
 		printf("hopeless: node capture: %s is up: capturing from a snapshot of its image taken at %s\n",
 		       d.hostname, when);
+	} else if (ni.in_use) {
+		/* A node that went down without unmounting leaves the mark too. */
+		printf("hopeless: node capture: %s's image is marked in use; capturing from a copy with its journal "
+		       "replayed (--force: the node is down)\n", d.hostname);
 	}
 	/* Every named path first: a wrong one makes no draft at all. */
 	for (size_t i = 0; r == 0 && i < npaths; i++) {

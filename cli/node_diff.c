@@ -256,8 +256,9 @@ int node_diff(struct tree *t, const char *host, int json)
 	if (r < 0)
 		return node_image_close(t, &ni), cli_error(w, "%s: %s", d.hostname, err);
 	if (ni.in_use && !ni.reflink)
-		fprintf(stderr, "hopeless: %s: warning: %s is up and %s has no reflinks: read from a copy taken while "
-			"the node writes, which may be inconsistent\n", w, d.hostname, ni.fstype);
+		fprintf(stderr, "hopeless: %s: warning: %s's image is in use (the node is up, or went down without "
+			"unmounting it) and %s has no reflinks: read from a copy taken while the node may write, which "
+			"may be inconsistent\n", w, d.hostname, ni.fstype);
 	r = diff_run(t, &d, &ni, json, w);
 	node_image_close(t, &ni);
 	return r;

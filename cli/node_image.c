@@ -109,7 +109,8 @@ static int take_copy(struct tree *t, const struct tree_node *d, int flags, struc
 	ni->reflink = ioctl(ni->fd, FICLONE, ni->node_fd) == 0;
 	if (!ni->reflink && (flags & NODE_IMAGE_CONSISTENT)) {
 		snprintf(why, whylen, "node %s is up and %s has no reflinks, so no consistent snapshot of its image "
-			 "can be taken: shut the node down (or run capture after it stops), then retry",
+			 "can be taken: shut the node down (or run capture after it stops), then retry (with --force "
+			 "if its image keeps the in-use mark of a shutdown that could not unmount it)",
 			 d->hostname, ni->fstype);
 		return -EBUSY;
 	}
