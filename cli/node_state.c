@@ -188,7 +188,11 @@ int state_image_fd_in_use(int fd, const char **why)
 	ssize_t n = -1;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		n = pread(fd, sb, sizeof(sb), 1024);
-	if (n != (ssize_t)sizeof(sb) || sb[0x38] != 0x53 || sb[0x39] != 0xEF) {
+	if (n != (ssize_t)sizeof(sb)) {
+		*why = "not an ext4 image";
+		return -EINVAL;
+	}
+	if (sb[0x38] != 0x53 || sb[0x39] != 0xEF) {
 		*why = "not an ext4 image";
 		return -EINVAL;
 	}
