@@ -54,7 +54,7 @@ check "list --json parses" python3 -c "
 import json,subprocess,sys
 a=json.loads(subprocess.check_output(['$HOPELESS','-C','$T','node','list','--json']))
 assert [n['hostname'] for n in a]==['n1','n2','n3'], a
-keys={'hostname','ip','mac','root','overlay','state','boot','server','append'}
+keys={'hostname','ip','mac','root','overlay','state','boot','server','running','next_boot','append'}
 assert all(set(n)==keys for n in a), a
 assert a[1]['state']=='tmpfs' and a[0]['server']=='10.9.0.1'"
 H node show n1 > "$SCRATCH/show"
