@@ -19,7 +19,8 @@
 #                      registered; it may define hook_setup (called then,
 #                      before the initramfs and config are built),
 #                      hook_before_boot N (before boot N) and hook_up N (once
-#                      boot N's marker is seen, while the node holds). It
+#                      boot N's marker is seen, node1's with --nodes 2, while
+#                      the node holds). It
 #                      sees the lab's variables ($HOPELESS, $TREE, $WORK,
 #                      $NODE, $NODE_IP, ...). The busybox root's init runs
 #                      /etc/hopeless-lab/script start before its marker and
@@ -820,6 +821,7 @@ boot_pair() { # $1: boot number
 	while kill -0 "$q1" 2>/dev/null || kill -0 "$q2" 2>/dev/null; do
 		if [ -z "$up1" ] && grep -q "HOPELESS-LAB-MARKER up" "$log1"; then
 			up1=$(since "$start"); say "boot $n: $NODE: HOPELESS-LAB-MARKER up"
+			if declare -F hook_up >/dev/null; then say "hook: boot $n is up ($NODE)"; hook_up "$n"; fi
 		fi
 		if [ -z "$up2" ] && grep -q "HOPELESS-LAB-MARKER up" "$log2"; then
 			up2=$(since "$start"); say "boot $n: $NODE2: HOPELESS-LAB-MARKER up"

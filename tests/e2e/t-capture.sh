@@ -1,20 +1,21 @@
 #!/bin/bash
-# End to end: node capture. Boot 1 writes /srv/app/state and syncs; while it
-# is up, `node diff` lists the file (read from a copy of the image in use)
-# and `node capture` refuses without a reflink snapshot. After it powered
-# off, `node capture --into compute --force` publishes the next version of
-# the overlay and the node is reset: boot 2 starts from an empty writable
-# layer and sees the file through the new overlay version.
+# End to end: node capture. On boot 1 node1 writes /srv/app/state and syncs;
+# while it is up, `node diff` lists the file (read from a copy of the image
+# in use) and `node capture` refuses without a reflink snapshot. After it
+# powered off, `node capture --into compute --force` publishes the next
+# version of the overlay; node2 (until then of the storage class) is set to
+# that version and, on boot 2, sees node1's file through it.
 . "$(dirname "$0")/../lib.sh"
 W=$SCRATCH/lab
-"$HOPELESS" lab --boots 2 --hold 10 --hook "$(dirname "$0")/hooks/capture.sh" --workdir "$W" --keep \
+"$HOPELESS" lab --nodes 2 --boots 2 --hold 10 --hook "$(dirname "$0")/hooks/capture.sh" --workdir "$W" --keep \
 	> "$SCRATCH/lab.out" 2>&1
 rc=$?
 cat "$SCRATCH/lab.out"
 check "lab exits 0" test "$rc" = 0
 T=$W/tree
 line() { grep -a "LAB: $2" "$W/console-$1.log" | tr -d '\r' | head -1 | sed "s/.*LAB: //"; }
-for f in diff-up.out diff-up.err capture-up.log diff-down.out diff-down.err capture.log reset.log; do
+line2() { grep -a "LAB: $2" "$W/console-node2-$1.log" | tr -d '\r' | head -1 | sed "s/.*LAB: //"; }
+for f in diff-up.out diff-up.err capture-up.log diff-down.out diff-down.err capture.log set.log; do
 	echo "# --- $f"; sed 's/^/# /' "$W/$f" 2>/dev/null
 done
 
@@ -34,8 +35,10 @@ check "capture exits 0" grep -qx "rc=0" "$W/capture.log"
 n=$(sed -n "s/.*overlay compute: version \([0-9]*\) published.*/\1/p" "$W/capture.log" | tail -1)
 check "the overlay version holds the file" test "$(cat "$T/roots/compute/$n/srv/app/state" 2>/dev/null)" = "written-by-node1"
 check "the node's hostname and ssh keys were left out" test ! -e "$T/roots/compute/$n/etc/hostname" -a ! -e "$T/roots/compute/$n/etc/ssh"
-check "boot 2 runs the captured overlay version ($(line 2 versions))" sh -c "echo '$(line 2 versions)' | grep -q 'compute@$n'"
-check "boot 2 (fresh writable layer) sees the file through the overlay" test "$(line 2 'app-state =')" = "app-state = written-by-node1"
-check "boot 2 did not write it itself" sh -c "! grep -q 'LAB: app-state written' '$W/console-2.log'"
+check "node2 was set to the captured version" grep -q "node node2 updated (root lab-root, overlay compute@$n," "$W/set.log"
+check "node2 did not see the file on boot 1" test "$(line2 1 'app-state =')" = "app-state = missing"
+check "node2 boots the captured overlay version ($(line2 2 versions))" sh -c "echo '$(line2 2 versions)' | grep -q 'overlay=compute@$n'"
+check "node2 sees node1's file through the overlay" test "$(line2 2 'app-state =')" = "app-state = written-by-node1"
+check "node2 did not write it itself" sh -c "! grep -q 'LAB: app-state written' '$W/console-node2-1.log' '$W/console-node2-2.log'"
 rm -rf "$W"
 done_testing

@@ -1,8 +1,8 @@
-# lab hook for tests/e2e/t-capture.sh: boot 1 writes a file and syncs;
-# while it is up, node diff lists it (from a copy of the image in use) and
-# capture needs a consistent snapshot; once it is down, capture publishes it
-# into the overlay and the node is reset, so boot 2 (a fresh writable layer,
-# like a new node of the class) sees the file only through the overlay.
+# lab hook for tests/e2e/t-capture.sh (--nodes 2): on boot 1 node1 writes a
+# file and syncs; while it is up, node diff lists it (from a copy of the
+# image in use) and capture needs a consistent snapshot; once both nodes are
+# down, capture publishes it into the compute overlay and node2 is moved to
+# that overlay version, so on boot 2 node2 sees node1's file through it.
 
 hook_setup() {
 	local d=$TREE/roots/lab-root/1/etc/hopeless-lab
@@ -15,7 +15,7 @@ start)
 	echo "LAB: versions $(busybox tr '\n' ' ' < /run/hopeless/versions)"
 	s=$(cat /srv/app/state 2>/dev/null || echo missing)
 	echo "LAB: app-state = $s"
-	if [ "$s" = missing ]; then
+	if [ "$s" = missing ] && [ "$(hostname)" = node1 ]; then
 		mkdir -p /srv/app && echo "written-by-$(hostname)" > /srv/app/state && sync
 		echo "LAB: app-state written"
 	fi ;;
@@ -44,6 +44,13 @@ hook_before_boot() {
 	# cannot unmount a network root's upper): --force says it is down.
 	"$HOPELESS" -C "$TREE" node capture "$NODE" --into compute --force > "$WORK/capture.log" 2>&1 || rc=$?
 	echo "rc=$rc" >> "$WORK/capture.log"
-	"$HOPELESS" -C "$TREE" node reset "$NODE" --no-backup --force > "$WORK/reset.log" 2>&1 || true
-	say "hook: $(tr '\n' ' ' < "$WORK/capture.log")"
+	local n
+	n=$(sed -n "s/.*overlay compute: version \([0-9]*\) published.*/\1/p" "$WORK/capture.log" | tail -1)
+	"$HOPELESS" -C "$TREE" node set "$NODE2" --overlay "compute@${n:-0}" > "$WORK/set.log" 2>&1 || true
+	# compute is now exported to node2 too: the lab's ganesha rereads its
+	# exports on SIGHUP (config signals only a ganesha started by serve).
+	"$HOPELESS" -C "$TREE" config > /dev/null 2>&1 || true
+	kill -HUP "$(cat "$WORK/ganesha.pid")" 2>/dev/null || true
+	sleep 2
+	say "hook: $(tr '\n' ' ' < "$WORK/capture.log") $(tr '\n' ' ' < "$WORK/set.log")"
 }
