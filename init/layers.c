@@ -58,20 +58,6 @@ int layer_mount(const char *server, const char *roots, const char *nfsvers, cons
 	return nfs_mount(server, exp, dir, nfsvers, client_ip, 1);
 }
 
-/* "7" -> 7, anything else -> -1 (as the head node writes it: no sign, no
- * leading zero). */
-static int parse_version(const char *s)
-{
-	if (!*s || *s == '0' || strlen(s) > 6)
-		return -1;
-	int v = 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
 
 int layer_choose_version(struct layer *l)
 {
@@ -86,7 +72,7 @@ int layer_choose_version(struct layer *l)
 			snprintf(l->dir, sizeof(l->dir), HL_ROOTS "/%s", l->name);
 			return 0;
 		}
-		if (r < 0 || (v = parse_version(line)) < 0) {
+		if (r < 0 || (v = validate_version(line)) < 0) {
 			log_error("layers: roots/%s/current: %s (hopeless root list / overlay list shows the "
 				  "versions)", l->name, r < 0 ? strerror(-r) : "not a version number");
 			return r < 0 ? r : -EINVAL;

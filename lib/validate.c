@@ -39,6 +39,19 @@ int validate_name(const char *s, const char **why)
 	return 0;
 }
 
+int validate_version(const char *s)
+{
+	if (!s || !*s || *s == '0' || strlen(s) > 6)
+		return -1;
+	int v = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
 /* "name" or "name@N" (N 1..999999, no leading zero): a pointer file's
  * value or a --root/--overlay argument. *version gets N, 0 for none. */
 int validate_layer_ref(const char *s, char *name, size_t namelen, int *version, const char **why)
@@ -55,16 +68,8 @@ int validate_layer_ref(const char *s, char *name, size_t namelen, int *version, 
 	if (validate_name(buf, why) < 0)
 		return -1;
 	int v = 0;
-	if (at) {
-		const char *p = at + 1;
-		if (!*p || *p == '0' || strlen(p) > 6)
-			return fail(why, "want NAME@VERSION with VERSION a number from 1 to 999999");
-		for (; *p; p++) {
-			if (*p < '0' || *p > '9')
-				return fail(why, "want NAME@VERSION with VERSION a number from 1 to 999999");
-			v = v * 10 + (*p - '0');
-		}
-	}
+	if (at && (v = validate_version(at + 1)) < 0)
+		return fail(why, "want NAME@VERSION with VERSION a number from 1 to 999999");
 	if (name) {
 		if (n >= namelen)
 			return fail(why, "name too long");

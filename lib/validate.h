@@ -12,6 +12,9 @@
  * never ".", "..", never containing "/" or "..". */
 int validate_name(const char *s, const char **why);
 /* "name" or "name@N": *version gets N (0 without "@"). */
+/* A version number as the tree writes it: 1 to 999999, digits only, no
+ * leading zero. N, or -1. */
+int validate_version(const char *s);
 int validate_layer_ref(const char *s, char *name, size_t namelen, int *version, const char **why);
 /* Host names: RFC 1123 labels, letters digits and '-', dots between labels,
  * at most 63 characters in all. */

@@ -20,19 +20,6 @@ int version_rel(char *out, size_t outlen, const char *name, int v)
 	return tfs_fmt(out, outlen, "roots/%s/%d", name, v);
 }
 
-/* "7" -> 7; anything else (leading zero, sign, too big) -> -1. */
-static int parse_version(const char *s)
-{
-	if (!*s || *s == '0' || strlen(s) > 6)
-		return -1;
-	int v = 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -55,7 +42,7 @@ int version_list(const struct tree *t, const char *name, int **out)
 	int n = 0, cap = 0, *v = NULL, r = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		int x = parse_version(de->d_name);
+		int x = validate_version(de->d_name);
 		struct stat st;
 		if (x <= 0 || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
 			continue;
@@ -93,7 +80,7 @@ int version_current(const struct tree *t, const char *name)
 	int r = tfs_read_line(t, rel, line, sizeof(line));
 	if (r < 0)
 		return r;
-	int v = parse_version(line);
+	int v = validate_version(line);
 	return v > 0 ? v : -EINVAL;
 }
 

@@ -135,3 +135,23 @@ TEST(validate_node_macs)
 		CHECK_STR(why, bad[i].why);
 	}
 }
+
+TEST(validate_versions_and_refs)
+{
+	CHECK_INT(validate_version("1"), 1);
+	CHECK_INT(validate_version("999999"), 999999);
+	const char *bad[] = {"", "0", "07", "-1", "+1", "1000000", "1a", " 1", "1 ", NULL};
+	for (int i = 0; bad[i]; i++)
+		CHECK(validate_version(bad[i]) < 0);
+	char name[64];
+	int v = -1;
+	CHECK_INT(validate_layer_ref("debian", name, sizeof(name), &v, NULL), 0);
+	CHECK_STR(name, "debian");
+	CHECK_INT(v, 0);
+	CHECK_INT(validate_layer_ref("debian@12", name, sizeof(name), &v, NULL), 0);
+	CHECK_STR(name, "debian");
+	CHECK_INT(v, 12);
+	const char *badref[] = {"debian@", "debian@0", "debian@x", "@3", "../x@1", "a/b@1", "debian@1@2", NULL};
+	for (int i = 0; badref[i]; i++)
+		CHECK(validate_layer_ref(badref[i], name, sizeof(name), &v, NULL) < 0);
+}
