@@ -14,8 +14,10 @@ check "the lab printed the status table after the boot" grep -Eq '^lab:   node1 
 src=$?
 cat "$SCRATCH/status.out"
 check "status exits 0" test "$src" = 0
-check "status has the header (NODE IP PHASE WHEN AGE LAST ERROR)" \
-	grep -Eq '^NODE +IP +PHASE +WHEN +AGE +LAST ERROR$' "$SCRATCH/status.out"
+check "status has the header (NODE IP PHASE WHEN AGE RUNNING NEXT-BOOT LAST ERROR)" \
+	grep -Eq '^NODE +IP +PHASE +WHEN +AGE +RUNNING +NEXT-BOOT +LAST ERROR$' "$SCRATCH/status.out"
+check "status: node1 runs and gets lab-root and compute versions" \
+	grep -Eq '^node1 .* lab-root@[0-9]+,compute@[0-9]+ +lab-root@[0-9]+,compute@[0-9]+ +-$' "$SCRATCH/status.out"
 # node, IP, last phase, when (date time), age, last error: none for a clean boot
 check "status: node1, its IP, last phase switchroot, no error" \
 	grep -Eq '^node1 +10\.[0-9]+\.[0-9]+\.10 +switchroot +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} .* -$' "$SCRATCH/status.out"
