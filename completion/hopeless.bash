@@ -14,10 +14,10 @@ _hopeless() {
 	if [ "$prev" = -C ]; then COMPREPLY=($(compgen -d -- "$cur")); return; fi
 	if [ -z "$cmd" ]; then COMPREPLY=($(compgen -W "$cmds -C --help" -- "$cur")); return; fi
 	case "$cmd" in
-	root) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rm" -- "$cur")) ||
-		COMPREPLY=($(compgen -W "--from --tar --debootstrap --mirror --include --variant --dnf --repo --help" -- "$cur")) ;;
-	overlay) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rm" -- "$cur")) ||
-		COMPREPLY=($(compgen -W "--from-template --help" -- "$cur")) ;;
+	root) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rollback gc rm" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--from --tar --debootstrap --mirror --include --variant --dnf --repo --keep --version --help" -- "$cur")) ;;
+	overlay) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rollback gc rm" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--from-template --keep --version --help" -- "$cur")) ;;
 	node) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show set rm reset inspect diff capture" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --template --json --purge --no-backup --force --ssh-rsa --into --paths --help" -- "$cur")) ;;
 	initramfs) [ -z "$sub" ] && COMPREPLY=($(compgen -W "build" -- "$cur")) ||
@@ -27,7 +27,7 @@ _hopeless() {
 	users) COMPREPLY=($(compgen -W "sync --from --help" -- "$cur")) ;;
 	status) COMPREPLY=($(compgen -W "--watch --log --json --help" -- "$cur")) ;;
 	serve) COMPREPLY=($(compgen -W "--events-only --foreground --listen --help" -- "$cur")) ;;
-	lab) COMPREPLY=($(compgen -W "--boot --state --boots --workdir --keep --timeout --kernel --nic --nics --nodes --append --rescue-shell --help" -- "$cur")) ;;
+	lab) COMPREPLY=($(compgen -W "--boot --state --boots --workdir --keep --timeout --kernel --nic --nics --nodes --append --rescue-shell --hook --help" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
 	esac
 }
