@@ -408,14 +408,8 @@ int cmd_overlay(int argc, char **argv, struct cli_ctx *ctx)
 		return argc < 2 ? 2 : 0;
 	}
 	const char *tmpl = NULL, *sub = argv[1];
-	if (!strcmp(sub, "gc")) {
-		struct tree t;
-		if (cli_open_tree(&t, ctx, "overlay", 1) < 0)
-			return 1;
-		int rc = layer_gc_cmd(&t, argc, argv, "overlay");
-		tree_close(&t);
-		return rc;
-	}
+	if (!strcmp(sub, "gc")) /* options of its own */
+		return layer_gc_cmd(ctx, argc, argv, "overlay");
 	static const struct option opts[] = {{"from-template", required_argument, NULL, 't'}, {0}};
 	int o;
 	optind = 2;

@@ -315,14 +315,8 @@ int cmd_root(int argc, char **argv, struct cli_ctx *ctx)
 		return argc < 2 ? 2 : 0;
 	}
 	const char *sub = argv[1];
-	if (!strcmp(sub, "gc")) {
-		struct tree t;
-		if (cli_open_tree(&t, ctx, "root", 1) < 0)
-			return 1;
-		int rc = layer_gc_cmd(&t, argc, argv, "root");
-		tree_close(&t);
-		return rc;
-	}
+	if (!strcmp(sub, "gc")) /* options of its own */
+		return layer_gc_cmd(ctx, argc, argv, "root");
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, 'f'},	   {"tar", required_argument, NULL, 't'},
 		{"debootstrap", required_argument, NULL, 'd'}, {"dnf", required_argument, NULL, 'n'},

@@ -48,7 +48,7 @@ int layer_versions_print(const struct tree *t, const char *name);
 /* root/overlay rollback NAME [VERSION] (prints). */
 int layer_rollback_cmd(struct tree *t, const char *name, const char *ver, const char *kind);
 /* root/overlay gc [NAME] [--keep N] [--version V]; argv[1] is "gc". */
-int layer_gc_cmd(struct tree *t, int argc, char **argv, const char *kind);
+int layer_gc_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *kind);
 /* "12.3M" style. */
 void layer_human_size(long long bytes, char *out, size_t outlen);
 #endif

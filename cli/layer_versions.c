@@ -177,10 +177,9 @@ static int gc_layer(struct tree *t, const struct layer_use *u, const char *name,
 	return rc;
 }
 
-int layer_gc_cmd(struct tree *t, int argc, char **argv, const char *kind)
+/* gc under the tree lock, its options parsed. */
+static int gc_run(struct tree *t, int argc, char **argv, const char *kind, const char *w)
 {
-	char w[32];
-	snprintf(w, sizeof(w), "%s gc", kind);
 	static const struct option opts[] = {{"keep", required_argument, NULL, 'k'}, {"version", required_argument, NULL, 'v'}, {0}};
 	int keep = t->conf.keep_versions, only = 0, o;
 	char *end;
@@ -214,5 +213,17 @@ int layer_gc_cmd(struct tree *t, int argc, char **argv, const char *kind)
 		printf("hopeless: %s gc: %d version(s) removed\n", kind, removed);
 	tree_names_free(names, n);
 	use_free(&u);
+	return rc;
+}
+
+int layer_gc_cmd(struct cli_ctx *ctx, int argc, char **argv, const char *kind)
+{
+	char w[32];
+	snprintf(w, sizeof(w), "%s gc", kind);
+	struct tree t;
+	if (cli_open_tree(&t, ctx, w, 1) < 0)
+		return 1;
+	int rc = gc_run(&t, argc, argv, kind, w);
+	tree_close(&t);
 	return rc;
 }

@@ -95,56 +95,19 @@ int version_set_current(const struct tree *t, const char *name, int v)
 	return tfs_write_file(t, rel, line, (size_t)n, 0644);
 }
 
-int version_resolve(const struct tree *t, const char *ref, char *name, size_t namelen, int *v, const char **why)
-{
-	int want = 0;
-	if (validate_layer_ref(ref, name, namelen, &want, why) < 0)
-		return -EINVAL;
-	if (want == 0) {
-		int c = version_current(t, name);
-		if (c < 0) {
-			*why = "has no published version (see: hopeless root list / overlay list)";
-			return c;
-		}
-		want = c;
-	}
-	if (!version_exists(t, name, want)) {
-		*why = "no such version (see: hopeless root show NAME / overlay show NAME)";
-		return -ENOENT;
-	}
-	*v = want;
-	return 0;
-}
-
-int version_dir(const struct tree *t, const char *ref, char *rel, size_t len, int *v)
-{
-	char name[64];
-	const char *why;
-	int want = 0;
-	if (validate_layer_ref(ref, name, sizeof(name), &want, &why) < 0)
-		return -EINVAL;
-	if (want == 0) {
-		int c = version_current(t, name);
-		if (c == -ENOENT) {
-			if (v)
-				*v = 0;
-			return tfs_fmt(rel, len, "roots/%s", name);
-		}
-		if (c < 0)
-			return c;
-		want = c;
-	}
-	if (v)
-		*v = want;
-	return version_rel(rel, len, name, want);
-}
-
 int version_layer_dir(const struct tree *t, const char *name, int pin, char *rel, size_t len)
 {
-	char ref[96];
-	if (tree_layer_ref(ref, sizeof(ref), name, pin) < 0)
-		return -ENAMETOOLONG;
-	return version_dir(t, ref, rel, len, NULL);
+	if (validate_name(name, NULL) < 0)
+		return -EINVAL;
+	int v = pin;
+	if (v == 0) {
+		v = version_current(t, name);
+		if (v == -ENOENT) /* not converted to versions yet: the layer itself */
+			return tfs_fmt(rel, len, "roots/%s", name);
+		if (v < 0)
+			return v;
+	}
+	return version_rel(rel, len, name, v);
 }
 
 int version_init_layer(const struct tree *t, const char *tmp_rel, char *v1_rel, size_t len)

@@ -33,15 +33,10 @@ int version_current(const struct tree *t, const char *name);
 int version_exists(const struct tree *t, const char *name, int v);
 /* Rewrite roots/<name>/current atomically (v must exist). */
 int version_set_current(const struct tree *t, const char *name, int v);
-/* "debian" -> the default version, "debian@7" -> 7 (which must exist).
- * name gets the layer name. why says what was wrong. */
-int version_resolve(const struct tree *t, const char *ref, char *name, size_t namelen, int *v, const char **why);
 
-/* Where a reader finds the content of ref ("debian", "debian@7"): the
- * version's directory "roots/<name>/<N>", or "roots/<name>" for a layer not
- * converted to versions yet. *v (may be NULL) gets N, 0 for a flat layer. */
-int version_dir(const struct tree *t, const char *ref, char *rel, size_t len, int *v);
-/* The same from a name and a pin (0: the current version). */
+/* Where a reader finds the content of layer name: the directory of version
+ * pin, or of the default version when pin is 0 ("roots/<name>/<N>"), or
+ * "roots/<name>" for a layer not converted to versions yet. */
 int version_layer_dir(const struct tree *t, const char *name, int pin, char *rel, size_t len);
 /* The versions a "union" boot event names: its text is
  * "clients/IP : roots/OVERLAY[@N] : roots/ROOT[@N]"; root and overlay get
