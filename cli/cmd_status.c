@@ -237,10 +237,11 @@ static void print_json(const struct status *s, const char *log, double now)
 }
 
 /* The versions a registered node gets at its next boot, as the tree says now. */
-static void next_boot(const struct tree *t, const struct tree_node *d, char *out, size_t len)
+static void next_boot(const struct tree *t, struct version_memo *memo, const struct tree_node *d, char *out,
+		      size_t len)
 {
-	int rv = d->root_pin ? d->root_pin : version_current(t, d->root);
-	int ov = d->overlay_pin ? d->overlay_pin : version_current(t, d->overlay);
+	int rv = d->root_pin ? d->root_pin : version_current_memo(memo, t, d->root);
+	int ov = d->overlay_pin ? d->overlay_pin : version_current_memo(memo, t, d->overlay);
 	snprintf(out, len, "%s@%d%s,%s@%d%s", d->root, rv > 0 ? rv : 0, d->root_pin ? "*" : "", d->overlay,
 		 ov > 0 ? ov : 0, d->overlay_pin ? "*" : "");
 }
@@ -297,12 +298,13 @@ static int collect(struct tree *t, const char *log, struct status *s)
 		free(nodes);
 		return cli_error("status", "out of memory"), -ENOMEM;
 	}
+	struct version_memo memo = {0};
 	for (size_t i = 0; i < n; i++) {
 		snprintf(s->n[i].hostname, sizeof(s->n[i].hostname), "%s", nodes[i].hostname);
 		snprintf(s->n[i].ip, sizeof(s->n[i].ip), "%s", nodes[i].ip);
 		s->n[i].addr = ip_key(nodes[i].ip);
 		s->n[i].registered = 1;
-		next_boot(t, &nodes[i], s->n[i].next, sizeof(s->n[i].next));
+		next_boot(t, &memo, &nodes[i], s->n[i].next, sizeof(s->n[i].next));
 	}
 	s->count = s->registered = n;
 	free(nodes);

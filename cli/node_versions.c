@@ -12,19 +12,19 @@
 
 struct running {
 	char ip[16];
+	size_t seq; /* order in the log: the last event of an address counts */
 	char root[96], overlay[96];
 };
 
+/* Every union event as read, then (running_index) one per address, sorted
+ * by address for bsearch: 10,000 nodes are never compared pairwise. */
 struct running_set {
 	struct running *r;
 	size_t n, cap;
 };
 
-static struct running *running_slot(struct running_set *s, const char *ip)
+static struct running *running_append(struct running_set *s, const char *ip)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->r[i].ip, ip))
-			return &s->r[i];
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
 		struct running *nr = realloc(s->r, cap * sizeof(*nr));
@@ -33,10 +33,49 @@ static struct running *running_slot(struct running_set *s, const char *ip)
 		s->r = nr;
 		s->cap = cap;
 	}
-	struct running *x = &s->r[s->n++];
+	struct running *x = &s->r[s->n];
 	memset(x, 0, sizeof(*x));
 	snprintf(x->ip, sizeof(x->ip), "%s", ip);
+	x->seq = s->n++;
 	return x;
+}
+
+static int cmp_running(const void *a, const void *b)
+{
+	const struct running *x = a, *y = b;
+	int c = strcmp(x->ip, y->ip);
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Sorted by address, the last event of each address kept. */
+static void running_index(struct running_set *s)
+{
+	if (!s->n)
+		return;
+	qsort(s->r, s->n, sizeof(*s->r), cmp_running);
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (k && !strcmp(s->r[k - 1].ip, s->r[i].ip))
+			k--;
+		s->r[k++] = s->r[i];
+	}
+	s->n = k;
+}
+
+static const struct running *running_find(const struct running_set *s, const char *ip)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->r[mid].ip, ip);
+		if (c == 0)
+			return &s->r[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 /* One events-log line: a union event of hopeless-init updates its sender. */
@@ -58,7 +97,7 @@ static int running_line(struct running_set *s, char *line, struct syslog_msg *m)
 	else if (syslog_sd_get(m, SYSLOG_HOPELESS_SDID, "ip", ip, sizeof(ip)) < 0 ||
 		 validate_ipv4(ip, NULL, NULL) < 0)
 		return 0;
-	struct running *x = running_slot(s, ip);
+	struct running *x = running_append(s, ip);
 	if (!x)
 		return -ENOMEM;
 	snprintf(x->root, sizeof(x->root), "%s", root);
@@ -96,6 +135,8 @@ static int running_load(const struct tree *t, struct running_set *s)
 		r = running_load_file(t, "log/events.log", s);
 	if (r < 0)
 		free(s->r), memset(s, 0, sizeof(*s));
+	else
+		running_index(s);
 	return r;
 }
 
@@ -111,8 +152,8 @@ static int ref_version(const char *ref, const char *name)
 }
 
 /* Name, pin and next-boot version of one pointer. */
-static void pointer_versions(const struct tree *t, const char *layer, int pin, char *name, size_t len, int *pinned,
-			     int *next)
+static void pointer_versions(const struct tree *t, struct version_memo *memo, const char *layer, int pin, char *name,
+			     size_t len, int *pinned, int *next)
 {
 	int c;
 	snprintf(name, len, "%s", layer);
@@ -122,22 +163,21 @@ static void pointer_versions(const struct tree *t, const char *layer, int pin, c
 		return;
 	if (pin)
 		*next = version_exists(t, layer, pin) ? pin : 0;
-	else if ((c = version_current(t, layer)) > 0)
+	else if ((c = version_current_memo(memo, t, layer)) > 0)
 		*next = c;
 }
 
-static void fill_one(const struct tree *t, const struct tree_node *n, const struct running_set *s,
-		     struct node_versions *v)
+static void fill_one(const struct tree *t, struct version_memo *memo, const struct tree_node *n,
+		     const struct running_set *s, struct node_versions *v)
 {
 	memset(v, 0, sizeof(*v));
-	pointer_versions(t, n->root, n->root_pin, v->root, sizeof(v->root), &v->root_pinned, &v->root_next);
-	pointer_versions(t, n->overlay, n->overlay_pin, v->overlay, sizeof(v->overlay), &v->overlay_pinned,
+	pointer_versions(t, memo, n->root, n->root_pin, v->root, sizeof(v->root), &v->root_pinned, &v->root_next);
+	pointer_versions(t, memo, n->overlay, n->overlay_pin, v->overlay, sizeof(v->overlay), &v->overlay_pinned,
 			 &v->overlay_next);
-	for (size_t i = 0; i < s->n; i++) {
-		if (strcmp(s->r[i].ip, n->ip))
-			continue;
-		v->root_booted = ref_version(s->r[i].root, v->root);
-		v->overlay_booted = ref_version(s->r[i].overlay, v->overlay);
+	const struct running *x = running_find(s, n->ip);
+	if (x) {
+		v->root_booted = ref_version(x->root, v->root);
+		v->overlay_booted = ref_version(x->overlay, v->overlay);
 	}
 }
 
@@ -152,8 +192,9 @@ int node_versions_all(const struct tree *t, const struct tree_node *nodes, size_
 	int r = running_load(t, &s);
 	if (r < 0)
 		return r;
+	struct version_memo memo = {0};
 	for (size_t i = 0; i < count; i++)
-		fill_one(t, &nodes[i], &s, &out[i]);
+		fill_one(t, &memo, &nodes[i], &s, &out[i]);
 	free(s.r);
 	return 0;
 }

@@ -84,6 +84,19 @@ int version_current(const struct tree *t, const char *name)
 	return v > 0 ? v : -EINVAL;
 }
 
+int version_current_memo(struct version_memo *m, const struct tree *t, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->e[i].name, name))
+			return m->e[i].v;
+	int v = version_current(t, name);
+	if (m->n < VERSION_MEMO_MAX && strlen(name) < sizeof(m->e[0].name)) {
+		snprintf(m->e[m->n].name, sizeof(m->e[0].name), "%s", name);
+		m->e[m->n++].v = v;
+	}
+	return v;
+}
+
 int version_set_current(const struct tree *t, const char *name, int v)
 {
 	char rel[PATH_MAX], line[32];

@@ -30,6 +30,18 @@ int version_list(const struct tree *t, const char *name, int **out);
 /* The default version (roots/<name>/current); -ENOENT when the layer has
  * none (not versioned yet, see version_migrate), -EINVAL when unreadable. */
 int version_current(const struct tree *t, const char *name);
+/* version_current remembered per layer name, for one command resolving many
+ * nodes (node list, status: 10,000 nodes read each layer's current once).
+ * Beyond VERSION_MEMO_MAX distinct layers it reads without remembering. */
+#define VERSION_MEMO_MAX 32
+struct version_memo {
+	struct {
+		char name[64];
+		int v;
+	} e[VERSION_MEMO_MAX];
+	size_t n;
+};
+int version_current_memo(struct version_memo *m, const struct tree *t, const char *name);
 int version_exists(const struct tree *t, const char *name, int v);
 /* Rewrite roots/<name>/current atomically (v must exist). */
 int version_set_current(const struct tree *t, const char *name, int v);
