@@ -14,13 +14,20 @@
 #                     [--append ARGS] [--rescue-shell] [--expect-fail] [--hold S]
 #                     [--mmp] [--twin] [--nodes 1|2] [--probe-security]
 #                     [--root busybox|debian] [--workdir DIR] [--keep] [--timeout SECONDS]
-#                     [--hook FILE]
+#                     [--hook FILE] [--firmware bios|uefi|secureboot]
+#   --firmware uefi    OVMF (Debian's ovmf) instead of SeaBIOS: the node PXE-boots
+#                      as x86-64 UEFI (DHCP client architecture 7) on a q35
+#                      machine; secureboot: OVMF with Secure Boot on and the
+#                      Microsoft keys enrolled (OVMF_CODE_4M.ms.fd with
+#                      OVMF_VARS_4M.ms.fd, SMM), so only a signed chain boots
 #   --hook FILE        a bash file the lab sources once the sample cluster is
 #                      registered; it may define hook_setup (called then,
 #                      before the initramfs and config are built),
 #                      hook_before_boot N (before boot N) and hook_up N (once
 #                      boot N's marker is seen, node1's with --nodes 2, while
-#                      the node holds). It
+#                      the node holds), hook_qemu_args TAP MAC (prints extra
+#                      qemu arguments for the VM on that tap, one per line),
+#                      hook_teardown (at exit, before the namespace goes). It
 #                      sees the lab's variables ($HOPELESS, $TREE, $WORK,
 #                      $NODE, $NODE_IP, ...). The busybox root's init runs
 #                      /etc/hopeless-lab/script start before its marker and
@@ -68,7 +75,7 @@ HOPELESS=${HOPELESS:-hopeless}
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BOOT=ipxe STATE=image BOOTS=1 KEEP=0 WORK="" TIMEOUT=300
 KERNEL=cloud NIC=virtio NICS=1 NFS_DELAY=0 DHCP_DELAY=0 SERVERS=normal APPEND=""
-RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0 ROOT=busybox HOOK=
+RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0 ROOT=busybox HOOK= FIRMWARE=bios
 
 num() { case "$2" in ''|*[!0-9]*) echo "hopeless: lab: $1 $2: want a number of seconds" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
@@ -95,7 +102,8 @@ while [ $# -gt 0 ]; do
 	--probe-security) PROBE=1; shift ;;
 	--root) ROOT=$2; shift 2 ;;
 	--hook) HOOK=$2; shift 2 ;;
-	-h|--help) sed -n '2,63p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--firmware) FIRMWARE=$2; shift 2 ;;
+	-h|--help) sed -n '2,71p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
@@ -109,6 +117,10 @@ case "$NICS" in 1|2) ;; *) echo "hopeless: lab: --nics $NICS: want 1 or 2" >&2; 
 case "$SERVERS" in normal|unreachable-first) ;;
 	*) echo "hopeless: lab: --servers $SERVERS: want normal or unreachable-first" >&2; exit 2 ;; esac
 case "$NODES" in 1|2) ;; *) echo "hopeless: lab: --nodes $NODES: want 1 or 2" >&2; exit 2 ;; esac
+case "$FIRMWARE" in bios|uefi|secureboot) ;; *) echo "hopeless: lab: --firmware $FIRMWARE: want bios, uefi or secureboot" >&2; exit 2 ;; esac
+if [ "$FIRMWARE" != bios ] && [ "$BOOT" = direct ]; then
+	echo "hopeless: lab: --firmware $FIRMWARE needs a network boot (not --boot direct)" >&2; exit 2
+fi
 case "$ROOT" in busybox|debian) ;; *) echo "hopeless: lab: --root $ROOT: want busybox or debian" >&2; exit 2 ;; esac
 if [ "$ROOT" = debian ] && [ "$PROBE" = 1 ]; then
 	echo "hopeless: lab: --probe-security needs the busybox root (its init runs the probes)" >&2; exit 2
@@ -164,6 +176,7 @@ cleanup() {
 	for f in "$WORK"/dnsmasq.pid "$WORK"/ganesha.pid; do
 		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
 	done
+	if declare -F hook_teardown >/dev/null; then hook_teardown || true; fi
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	sleep 0.3
 	ip netns del "$NS" 2>/dev/null || true
@@ -557,11 +570,45 @@ start_qemu() {
 		nics+=(-netdev "tap,id=n9,ifname=$TAP0,script=no,downscript=no"
 			-device "$NIC_DEV,netdev=n9,mac=$MAC0,romfile=")
 	fi
-	nics+=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "$NIC_DEV,netdev=n0,mac=$mac")
+	# Under UEFI the NIC has no option ROM: the firmware's own network stack
+	# PXE-boots (as on a server), not qemu's iPXE ROM (unsigned, so Secure
+	# Boot would refuse it anyway); snponly.efi is what brings iPXE.
+	local rom=""
+	[ "$FIRMWARE" = bios ] || rom=",romfile="
+	nics+=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "$NIC_DEV,netdev=n0,mac=$mac$rom")
+	local fw=() extra=() serial=(-serial "file:$log")
+	firmware_args "$tap"
+	if declare -F hook_qemu_args >/dev/null; then
+		mapfile -t extra < <(hook_qemu_args "$tap" "$mac")
+		# A hook that takes over the serial port (a BMC's serial over LAN)
+		# logs the console itself.
+		case " ${extra[*]} " in *" -serial "*|*" -chardev "*serial*) serial=() ;; esac
+	fi
 	ip netns exec "$NS" qemu-system-x86_64 -accel tcg -m 512 -display none -monitor none \
-		-no-reboot -serial "file:$log" "${nics[@]}" "$@" &
+		-no-reboot "${serial[@]}" "${fw[@]}" "${nics[@]}" "${extra[@]}" "$@" &
 	QPID=$!
 	PIDS+=("$QPID")
+}
+
+# The firmware of a VM (sets fw): SeaBIOS is qemu's default; OVMF needs its
+# code read-only and a private, writable copy of its variable store per VM.
+firmware_args() { # $1: the VM's tap (names its variable store)
+	fw=()
+	[ "$FIRMWARE" = bios ] && return 0
+	local code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+	if [ "$FIRMWARE" = secureboot ]; then
+		code=/usr/share/OVMF/OVMF_CODE_4M.ms.fd vars=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+	fi
+	[ -r "$code" ] && [ -r "$vars" ] || { echo "hopeless: lab: $code or $vars missing (run: make deps; package ovmf)" >&2; exit 1; }
+	cp "$vars" "$WORK/ovmf-vars-$1.fd"
+	fw=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+		-drive "if=pflash,format=raw,unit=1,file=$WORK/ovmf-vars-$1.fd")
+	if [ "$FIRMWARE" = secureboot ]; then
+		# The Secure Boot variables are only protected with SMM.
+		fw=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on "${fw[@]}")
+	else
+		fw=(-machine q35 "${fw[@]}")
+	fi
 }
 
 boot_args() { # the qemu arguments that boot the node
@@ -606,7 +653,7 @@ boot_node() { # $1: boot number
 	local n=$1 log=$WORK/console-$1.log start
 	: > "$log"
 	start=$(date +%s.%N)
-	say "boot $n: starting qemu ($BOOT boot, $NIC NIC x$NICS, $KERNEL kernel, state $STATE)"
+	say "boot $n: starting qemu ($BOOT boot, $FIRMWARE firmware, $NIC NIC x$NICS, $KERNEL kernel, state $STATE)"
 	if [ "$BOOT" = direct ]; then
 		local cmd
 		cmd=$(node_cmdline)
