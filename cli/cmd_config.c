@@ -21,7 +21,7 @@ typedef int (*gen_all_fn)(const struct tree *, const struct tree_node *, size_t,
 struct config_run {
 	int written;  /* files generated */
 	int changed;  /* files whose content changed */
-	int dnsmasq_conf, dnsmasq_hosts, ganesha;
+	int dnsmasq_conf, dnsmasq_hosts, ganesha, nginx;
 };
 
 /* Write rel (in the tree) when it differs; *changed set when it did.
@@ -253,6 +253,15 @@ static void reload_services(struct tree *t, const struct config_run *run)
 		else
 			fprintf(stderr, "hopeless: config: nfs-ganesha (pid %d): %s\n", (int)pid, strerror(errno));
 	}
+	/* nginx rereads its configuration on SIGHUP, gracefully (transfers
+	 * under way finish on the old workers). */
+	pid = service_pid(t, "nginx", "nginx");
+	if (pid && run->nginx) {
+		if (kill(pid, SIGHUP) == 0)
+			printf("hopeless: config: nginx (pid %d) reloaded its configuration\n", (int)pid);
+		else
+			fprintf(stderr, "hopeless: config: nginx (pid %d): %s\n", (int)pid, strerror(errno));
+	}
 }
 
 /* A generator's result: -EINVAL and -ERANGE are refusals, their reason in
@@ -284,6 +293,7 @@ static int emit_all(struct tree *t, const struct tree_node *nodes, size_t n, str
 		{"etc/kea-dhcp4.conf", gen_kea, 0},
 		{"etc/ganesha.conf", gen_ganesha, offsetof(struct config_run, ganesha)},
 		{"etc/exports", gen_exports, 0},
+		{"etc/nginx.conf", gen_nginx, offsetof(struct config_run, nginx)},
 		{"etc/hosts", gen_hosts, 0},
 	};
 	struct strbuf sb = STRBUF_INIT;
@@ -308,7 +318,7 @@ static int emit_boot_files(struct tree *t, const struct tree_node *nodes, size_t
 		r = emit(t, "tftp/pxelinux.cfg/default", &sb, run, NULL);
 	sb_reset(&sb);
 	if (r == 0)
-		r = gen_ipxe_boot(&sb);
+		r = gen_ipxe_boot(t, &sb);
 	if (r == 0)
 		r = emit(t, "tftp/boot.ipxe", &sb, run, NULL);
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -365,11 +375,13 @@ int cmd_config(int argc, char **argv, struct cli_ctx *ctx)
 		printf("usage: hopeless config\n"
 		       "Regenerates from the tree: etc/dnsmasq.conf, etc/dnsmasq-hosts.conf,\n"
 		       "etc/dhcpd.conf (ISC dhcpd), etc/ganesha.conf, etc/exports (kernel nfsd),\n"
+		       "etc/nginx.conf (boot files over HTTP, http_port in hopeless.conf),\n"
 		       "etc/hosts (also into roots/<overlay>/etc/hosts of every overlay a node uses),\n"
 		       "tftp/pxelinux.cfg/*, tftp/ipxe/* and the boot loaders in tftp/.\n"
 		       "Files are written atomically and only when they change. When hopeless serve\n"
-		       "runs (<tree>/run/dnsmasq.pid, <tree>/run/ganesha.pid), dnsmasq and\n"
-		       "nfs-ganesha get a SIGHUP to reload nodes and exports.\n");
+		       "runs (<tree>/run/dnsmasq.pid, <tree>/run/ganesha.pid, <tree>/run/nginx.pid),\n"
+		       "dnsmasq, nfs-ganesha and nginx get a SIGHUP to reload nodes, exports and\n"
+		       "configuration.\n");
 		return 0;
 	}
 	if (argc != 1)

@@ -284,10 +284,47 @@ static void stop_services(struct service *svc, int n)
 		}
 }
 
-/* dnsmasq and nfs-ganesha, from the tree's configs: 0, or 1 when one could
- * not be started (said on stderr). */
-static int start_services(struct service svc[2], const char *run_dir, const char *log_dir, char *conf_dns,
-			  char *conf_nfs, const sigset_t *orig)
+/* nginx's workers run as nobody: every directory down to tftp/ must be
+ * searchable by others. 0, or -EACCES with the first one that is not in
+ * blocker (said before nginx starts and answers every request with 403). */
+static int others_can_reach(const char *dir, char *blocker, size_t len)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *slash = p;; slash = strchr(slash + 1, '/')) {
+		char keep = slash ? *slash : 0;
+		if (slash)
+			*slash = '\0';
+		struct stat st;
+		if (p[0] && stat(p, &st) == 0 && S_ISDIR(st.st_mode) && !(st.st_mode & S_IXOTH)) {
+			snprintf(blocker, len, "%s (mode %04o)", p, (unsigned)(st.st_mode & 07777));
+			return -EACCES;
+		}
+		if (!slash)
+			return 0;
+		*slash = keep;
+	}
+}
+
+/* nginx for the boot files over HTTP (etc/nginx.conf), when the tree
+ * serves HTTP: in the foreground as our child, its temporary directories
+ * in run/nginx, its startup errors in log/nginx-error.log. */
+static pid_t start_nginx(const char *conf_dir, const char *run_dir, const char *log_dir, const sigset_t *orig)
+{
+	char conf[PATH_MAX + 32], elog[PATH_MAX + 32], tmp[PATH_MAX + 16];
+	snprintf(conf, sizeof(conf), "%s/nginx.conf", conf_dir);
+	snprintf(elog, sizeof(elog), "%s/nginx-error.log", log_dir);
+	snprintf(tmp, sizeof(tmp), "%s/nginx", run_dir);
+	if (mkdir_p(tmp, 0700) < 0)
+		return -1;
+	char *argv[] = {"nginx", "-c", conf, "-e", elog, "-g", "daemon off;", NULL};
+	return spawn(argv, orig);
+}
+
+/* dnsmasq and nfs-ganesha from the tree's configs, and nginx when
+ * http_port is set: 0, or 1 when one could not be started (said on stderr). */
+static int start_services(struct service svc[3], const struct tree *t, const char *run_dir, const char *log_dir,
+			  char *conf_dns, char *conf_nfs, const sigset_t *orig)
 {
 	char a_pid[PATH_MAX + 32], a_lease[PATH_MAX + 32], a_log[PATH_MAX + 32];
 	snprintf(a_pid, sizeof(a_pid), "--pid-file=%s/dnsmasq.pid", run_dir);
@@ -302,8 +339,13 @@ static int start_services(struct service svc[2], const char *run_dir, const char
 	snprintf(g_log, sizeof(g_log), "%s/ganesha.log", log_dir);
 	char *nfs[] = {"ganesha.nfsd", "-F", "-f", conf_nfs, "-L", g_log, "-p", g_pid, "-N", "NIV_EVENT", NULL};
 	svc[1].pid = spawn(nfs, orig);
+	if (t->conf.http_port) {
+		char conf_dir[PATH_MAX];
+		tree_path(t, conf_dir, sizeof(conf_dir), "etc");
+		svc[2].pid = start_nginx(conf_dir, run_dir, log_dir, orig);
+	}
 	int status = 0;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (svc[i].pid < 0)
 			status = cli_error("serve", "cannot start %s: %s", svc[i].name, strerror(errno));
 	return status;
@@ -411,14 +453,15 @@ static int signal_fd(sigset_t *orig)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hopeless serve [--events-only] [--foreground] [--listen ADDR[:PORT]]\n"
-		   "Runs dnsmasq (-C etc/dnsmasq.conf) and nfs-ganesha (-f etc/ganesha.conf) from the\n"
+		   "Runs dnsmasq (-C etc/dnsmasq.conf), nfs-ganesha (-f etc/ganesha.conf) and, unless\n"
+		   "http_port = 0, nginx (-c etc/nginx.conf: the boot files over HTTP) from the\n"
 		   "tree, and the boot-event receiver: UDP syslog (RFC 5424) on the tree's server\n"
 		   "address, port 514, appending accepted events to log/events.log. Only the\n"
 		   "registered nodes' addresses are heard (others are counted and dropped; the\n"
 		   "list follows nodes/ and SIGHUP); an event is its source's, whatever host name\n"
 		   "it claims. Pid files in run/, service logs in log/. SIGTERM or SIGINT stops\n"
 		   "everything it started.\n"
-		   "  --events-only   only the event receiver (dnsmasq and NFS run elsewhere)\n"
+		   "  --events-only   only the event receiver (DHCP, NFS and HTTP run elsewhere)\n"
 		   "  --foreground    stay attached to the terminal (default: detach, pid in run/serve.pid)\n"
 		   "  --listen A:P    receive events on address A, port P instead\n");
 }
@@ -464,6 +507,13 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		tree_close(&t);
 		return cli_error("serve", "%s or %s missing (run hopeless config first)", conf_dns, conf_nfs);
 	}
+	char tftp[PATH_MAX], blocker[PATH_MAX + 16];
+	tree_path(&t, tftp, sizeof(tftp), "tftp");
+	if (!events_only && t.conf.http_port && others_can_reach(tftp, blocker, sizeof(blocker)) < 0) {
+		tree_close(&t);
+		return cli_error("serve", "nginx's workers (user nobody) cannot reach %s: %s is not searchable by "
+			"others (chmod o+x it, or set http_port = 0 in hopeless.conf)", tftp, blocker);
+	}
 	int r = mkdir_p(run_dir, 0755);
 	if (r == 0)
 		r = mkdir_p(log_dir, 0750);
@@ -496,12 +546,13 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 	sigset_t orig;
 	int sfd = signal_fd(&orig);
 
-	struct service svc[2] = {{"dnsmasq", 0}, {"nfs-ganesha", 0}};
-	int nsvc = events_only ? 0 : 2, status = 0;
+	struct service svc[3] = {{"dnsmasq", 0}, {"nfs-ganesha", 0}, {"nginx", 0}};
+	int nsvc = events_only ? 0 : 3, status = 0;
 	if (!events_only)
-		status = start_services(svc, run_dir, log_dir, conf_dns, conf_nfs, &orig);
-	printf("hopeless: serve: receiving boot events on %s/udp into %s%s\n", listen, rx.log_path,
-	       events_only ? " (events only)" : "; dnsmasq and nfs-ganesha started");
+		status = start_services(svc, &t, run_dir, log_dir, conf_dns, conf_nfs, &orig);
+	printf("hopeless: serve: receiving boot events on %s/udp into %s%s%s\n", listen, rx.log_path,
+	       events_only ? " (events only)" : "; dnsmasq and nfs-ganesha started",
+	       events_only || !t.conf.http_port ? "" : "; nginx serves tftp/ over HTTP");
 	fflush(stdout);
 
 	if (status == 0)

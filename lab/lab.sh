@@ -14,7 +14,11 @@
 #                     [--append ARGS] [--rescue-shell] [--expect-fail] [--hold S]
 #                     [--mmp] [--twin] [--nodes 1|2] [--probe-security]
 #                     [--root busybox|debian] [--workdir DIR] [--keep] [--timeout SECONDS]
-#                     [--hook FILE] [--firmware bios|uefi|secureboot]
+#                     [--hook FILE] [--firmware bios|uefi|secureboot] [--transport http|tftp]
+#   --transport tftp   http_port = 0 in the tree: iPXE fetches its script, the
+#                      kernel and the initramfs over TFTP too; default http:
+#                      nginx in the namespace serves tftp/ on port 80 and TFTP
+#                      carries only the first loader
 #   --firmware uefi    OVMF (Debian's ovmf) instead of SeaBIOS: the node PXE-boots
 #                      as x86-64 UEFI (DHCP client architecture 7) on a q35
 #                      machine; secureboot: OVMF with Secure Boot on and the
@@ -75,7 +79,7 @@ HOPELESS=${HOPELESS:-hopeless}
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BOOT=ipxe STATE=image BOOTS=1 KEEP=0 WORK="" TIMEOUT=300
 KERNEL=cloud NIC=virtio NICS=1 NFS_DELAY=0 DHCP_DELAY=0 SERVERS=normal APPEND=""
-RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0 ROOT=busybox HOOK= FIRMWARE=bios
+RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0 ROOT=busybox HOOK= FIRMWARE=bios TRANSPORT=http
 
 num() { case "$2" in ''|*[!0-9]*) echo "hopeless: lab: $1 $2: want a number of seconds" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
@@ -103,7 +107,8 @@ while [ $# -gt 0 ]; do
 	--root) ROOT=$2; shift 2 ;;
 	--hook) HOOK=$2; shift 2 ;;
 	--firmware) FIRMWARE=$2; shift 2 ;;
-	-h|--help) sed -n '2,71p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--transport) TRANSPORT=$2; shift 2 ;;
+	-h|--help) sed -n '2,75p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
@@ -121,6 +126,7 @@ case "$FIRMWARE" in bios|uefi|secureboot) ;; *) echo "hopeless: lab: --firmware 
 if [ "$FIRMWARE" != bios ] && [ "$BOOT" = direct ]; then
 	echo "hopeless: lab: --firmware $FIRMWARE needs a network boot (not --boot direct)" >&2; exit 2
 fi
+case "$TRANSPORT" in http|tftp) ;; *) echo "hopeless: lab: --transport $TRANSPORT: want http or tftp" >&2; exit 2 ;; esac
 case "$ROOT" in busybox|debian) ;; *) echo "hopeless: lab: --root $ROOT: want busybox or debian" >&2; exit 2 ;; esac
 if [ "$ROOT" = debian ] && [ "$PROBE" = 1 ]; then
 	echo "hopeless: lab: --probe-security needs the busybox root (its init runs the probes)" >&2; exit 2
@@ -142,7 +148,7 @@ if [ -n "$HOOK" ] && [ ! -r "$HOOK" ]; then
 fi
 KERNEL_CACHE=${HOPELESS_KERNEL_CACHE:-$SRC_DIR/cache/kernels/$KERNEL/root}
 [ "$(id -u)" = 0 ] || { echo "hopeless: lab: needs root (network namespaces, tap devices)" >&2; exit 1; }
-for tool in qemu-system-x86_64 dnsmasq ganesha.nfsd busybox ip; do
+for tool in qemu-system-x86_64 dnsmasq ganesha.nfsd busybox ip $([ "$TRANSPORT" = http ] && echo nginx); do
 	command -v "$tool" >/dev/null || { echo "hopeless: lab: $tool missing (run: make deps)" >&2; exit 1; }
 done
 [ "$ROOT" = debian ] || [ -d "$KERNEL_CACHE/boot" ] || { echo "hopeless: lab: no kernel in $KERNEL_CACHE (run: make deps)" >&2; exit 1; }
@@ -164,6 +170,8 @@ MACN2=$(printf '52:54:00:%02x:%02x:0d' $NET_B $NET_C)
 MACX=$(printf '52:54:00:%02x:%02x:0e' $NET_B $NET_C)
 [ -n "$WORK" ] || WORK=$(mktemp -d /tmp/hopeless-lab.XXXXXX)
 mkdir -p "$WORK"; WORK=$(cd "$WORK" && pwd)
+# nginx's workers run as nobody: the tree's tftp/ must be reachable (x, not r).
+[ "$TRANSPORT" = http ] && chmod o+x "$WORK"
 TREE=$WORK/tree
 T0=$(date +%s.%N)
 
@@ -404,6 +412,7 @@ if [ "$ROOT" = debian ]; then
 fi
 "$HOPELESS" -C "$TREE" init --server "$SERVER" --netmask 255.255.255.0 --interface "$BR" \
 	--append "$INIT_APPEND" --image-size "$IMAGE_SIZE" >/dev/null
+[ "$TRANSPORT" = tftp ] && sed -i 's/^http_port = .*/http_port = 0/' "$TREE/hopeless.conf"
 if [ "$ROOT" = busybox ]; then
 	"$HOPELESS" -C "$TREE" root add lab-root --from "$SRC" >/dev/null
 	"$HOPELESS" -C "$TREE" overlay add compute >/dev/null
@@ -554,6 +563,23 @@ start_ganesha() {
 	ip netns exec "$NS" ss -ltn | grep -q ":2049 " || { echo "hopeless: lab: nfs-ganesha did not start (see $WORK/ganesha.log)" >&2; exit 1; }
 	say "nfs-ganesha running (pid $(cat "$WORK/ganesha.pid"))"
 }
+
+# nginx serves tftp/ over HTTP (etc/nginx.conf from hopeless config; its
+# pid file is the tree's run/nginx.pid, so hopeless config reloads it).
+start_nginx() {
+	mkdir -p "$TREE/run/nginx" "$TREE/log"
+	ip netns exec "$NS" nginx -c "$TREE/etc/nginx.conf" -e "$WORK/nginx-error.log" -g 'daemon off;' \
+		>"$WORK/nginx.out" 2>&1 &
+	PIDS+=("$!")
+	for _ in $(seq 1 50); do
+		ip netns exec "$NS" ss -ltn 2>/dev/null | grep -q "$SERVER:80 " && break
+		sleep 0.1
+	done
+	ip netns exec "$NS" ss -ltn | grep -q "$SERVER:80 " ||
+		{ echo "hopeless: lab: nginx did not start (see $WORK/nginx-error.log)" >&2; exit 1; }
+	say "nginx running (pid $!, boot files over HTTP, log in tree/log/http-access.log)"
+}
+[ "$TRANSPORT" = http ] && start_nginx
 
 DNSMASQ_UP=0 GANESHA_UP=0
 if [ "$DHCP_DELAY" = 0 ]; then start_dnsmasq; DNSMASQ_UP=1; fi

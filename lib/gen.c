@@ -95,7 +95,7 @@ static int check_server_list(const char *s)
 	return 0;
 }
 
-static int check_conf(const struct tree *t)
+int gen_check_conf(const struct tree *t)
 {
 	const struct tree_conf *c = &t->conf;
 	const char *why = NULL;
@@ -143,7 +143,7 @@ static int check_node(const struct tree_node *n)
 
 static int check_all(const struct tree *t, const struct tree_node *nodes, size_t n)
 {
-	int r = check_conf(t);
+	int r = gen_check_conf(t);
 	for (size_t i = 0; i < n && r == 0; i++)
 		if ((r = check_node(&nodes[i])) < 0) {
 			char msg[sizeof(gen_err)], v[72];
@@ -186,7 +186,7 @@ int gen_cmdline(const struct tree *t, const struct tree_node *n, struct strbuf *
 	export_prefix(t, "roots", roots, sizeof(roots));
 	export_prefix(t, "clients", clients, sizeof(clients));
 	export_prefix(t, "state", state, sizeof(state));
-	int r = check_conf(t);
+	int r = gen_check_conf(t);
 	if (r == 0)
 		r = check_all(t, n, 1);
 	if (r < 0)
@@ -435,18 +435,26 @@ int gen_pxelinux_node(const struct tree *t, const struct tree_node *n, struct st
 	return r;
 }
 
-int gen_ipxe_boot(struct strbuf *sb)
+/* The one script every iPXE gets by DHCP (over TFTP, the firmware's only
+ * way); from there on iPXE fetches over HTTP when the tree serves it. */
+int gen_ipxe_boot(const struct tree *t, struct strbuf *sb)
 {
-	return sb_printf(sb,
-			 "#!ipxe\n"
-			 "# %s\n"
-			 "# Every registered node has /ipxe/<mac>.ipxe.\n"
-			 "chain /ipxe/${netX/mac:hexhyp}.ipxe || goto unknown\n"
-			 ":unknown\n"
-			 "echo hopeless: no boot script for ${netX/mac} (register it: hopeless node add)\n"
-			 "sleep 30\n"
-			 "reboot\n",
-			 GENERATED);
+	int r = gen_check_conf(t);
+	if (r < 0)
+		return r;
+	r = sb_printf(sb,
+		      "#!ipxe\n"
+		      "# %s\n"
+		      "# Every registered node has /ipxe/<mac>.ipxe.\n"
+		      "chain ",
+		      GENERATED);
+	r |= gen_boot_url(t, "/ipxe/${netX/mac:hexhyp}.ipxe", sb);
+	r |= sb_add(sb, " || goto unknown\n"
+			":unknown\n"
+			"echo hopeless: no boot script for ${netX/mac} (register it: hopeless node add)\n"
+			"sleep 30\n"
+			"reboot\n");
+	return r;
 }
 
 int gen_ipxe_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb)
@@ -454,11 +462,17 @@ int gen_ipxe_node(const struct tree *t, const struct tree_node *n, struct strbuf
 	int r = check_all(t, n, 1);
 	if (r < 0)
 		return r;
-	r = sb_printf(sb, "#!ipxe\n# %s\n# node %s (%s)\nkernel /boot/%s/vmlinuz initrd=initrd.img ",
-			  GENERATED, n->hostname, n->ip, n->root);
+	char kernel[96], initrd[96];
+	snprintf(kernel, sizeof(kernel), "/boot/%s/vmlinuz", n->root);
+	snprintf(initrd, sizeof(initrd), "/boot/%s/initrd.img", n->root);
+	r = sb_printf(sb, "#!ipxe\n# %s\n# node %s (%s)\nkernel ", GENERATED, n->hostname, n->ip);
+	r |= gen_boot_url(t, kernel, sb);
+	r |= sb_add(sb, " initrd=initrd.img ");
 	if (gen_cmdline(t, n, sb) < 0)
 		return -EINVAL;
-	r |= sb_printf(sb, " BOOTIF=01-${netX/mac:hexhyp}\ninitrd /boot/%s/initrd.img\nboot\n", n->root);
+	r |= sb_add(sb, " BOOTIF=01-${netX/mac:hexhyp}\ninitrd ");
+	r |= gen_boot_url(t, initrd, sb);
+	r |= sb_add(sb, "\nboot\n");
 	return r;
 }
 

@@ -18,6 +18,14 @@ int gen_check_append(const char *what, const char *s);
 #define GEN_EXPORT_CLIENTS_MAX 1024
 /* MAC "52:54:00:12:34:56" -> "52-54-00-12-34-56" (pxelinux and iPXE names). */
 void gen_mac_hyphen(const char *mac, char out[18]);
+/* The settings every generator relies on (tree path, server, netmask, ...). */
+int gen_check_conf(const struct tree *t);
+/* Where a loader that can use HTTP (iPXE, GRUB) fetches path (absolute, in
+ * tftp/): "http://SERVER[:PORT]/path" when the tree serves HTTP (http_port),
+ * else path itself (TFTP from the DHCP next-server). */
+int gen_boot_url(const struct tree *t, const char *path, struct strbuf *sb);
+/* nginx.conf for hopeless serve: tftp/ read-only over HTTP on server:http_port. */
+int gen_nginx(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 /* The kernel command line of a node (everything it needs to find its layers). */
 int gen_cmdline(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
 /* dnsmasq: the main config (read once at start) and the node list it names
@@ -29,7 +37,7 @@ int gen_dhcpd(const struct tree *t, const struct tree_node *nodes, size_t n, str
 int gen_kea(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 int gen_pxelinux_default(struct strbuf *sb);
 int gen_pxelinux_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
-int gen_ipxe_boot(struct strbuf *sb);
+int gen_ipxe_boot(const struct tree *t, struct strbuf *sb);
 int gen_ipxe_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
 int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 int gen_exports(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);

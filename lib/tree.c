@@ -26,6 +26,7 @@ void tree_conf_defaults(struct tree_conf *c)
 	snprintf(c->domain, sizeof(c->domain), "cluster");
 	c->state_uid = TREE_STATE_UID_DEFAULT;
 	c->keep_versions = TREE_KEEP_VERSIONS_DEFAULT;
+	c->http_port = TREE_HTTP_PORT_DEFAULT;
 }
 
 static char *trim(char *s)
@@ -168,6 +169,16 @@ static int conf_kv(void *ctx, const char *key, const char *val, char *err, size_
 		c->keep_versions = (int)v;
 		return 0;
 	}
+	if (!strcmp(key, "http_port")) {
+		char *end = NULL;
+		long v = strtol(val, &end, 10);
+		if (!*val || *end || v < 0 || v > 65535) {
+			snprintf(err, errlen, "http_port: want a TCP port from 1 to 65535, or 0 for no HTTP, not '%s'", val);
+			return -EINVAL;
+		}
+		c->http_port = (int)v;
+		return 0;
+	}
 	snprintf(err, errlen, "unknown setting '%s'", key);
 	return -EINVAL;
 }
@@ -184,9 +195,10 @@ int tree_conf_format(const struct tree_conf *c, struct strbuf *sb)
 			 "# hopeless cluster settings (see hopeless(8))\n"
 			 "server = %s\nnetmask = %s\ninterface = %s\n"
 			 "nfs_server = %s\nnfs_version = %s\nimage_size = %s\nimage_mmp = %s\nappend = %s\ndomain = %s\n"
-			 "state_uid = %u\nkeep_versions = %d\n",
+			 "state_uid = %u\nkeep_versions = %d\nhttp_port = %d\n",
 			 c->server, c->netmask, c->interface, c->nfs_server, c->nfs_version,
-			 c->image_size, c->image_mmp, c->append, c->domain, c->state_uid, c->keep_versions);
+			 c->image_size, c->image_mmp, c->append, c->domain, c->state_uid, c->keep_versions,
+			 c->http_port);
 }
 
 static int node_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)

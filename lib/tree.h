@@ -35,8 +35,13 @@ struct tree_conf {
 	/* Versions of each root and overlay that root gc / overlay gc keep
 	 * besides those in use: the newest keep_versions. */
 	int keep_versions;
+	/* TCP port the head node's web server (nginx, run by hopeless serve)
+	 * serves tftp/ on; iPXE and GRUB fetch scripts, kernels and initramfs
+	 * images over HTTP from it. 0: no HTTP, everything over TFTP. */
+	int http_port;
 };
 #define TREE_KEEP_VERSIONS_DEFAULT 3
+#define TREE_HTTP_PORT_DEFAULT 80
 #define TREE_STATE_UID_DEFAULT 64055
 
 struct tree_node {

@@ -6,6 +6,9 @@ TESTS_FAILED=0
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HOPELESS=${HOPELESS:-$TOP/build/hopeless}
 SCRATCH=$(mktemp -d /tmp/hopeless-test.XXXXXX)
+# Searchable by others (not listable): the lab's nginx workers run as
+# nobody and must reach the tree's tftp/ below it.
+chmod 0711 "$SCRATCH"
 trap 'rm -rf "$SCRATCH"' EXIT
 
 ok()   { TESTS_PASSED=$((TESTS_PASSED + 1)); echo "ok - $*"; }

@@ -193,6 +193,32 @@ TEST(gen_scales_to_ten_thousand_nodes)
 	free(v);
 }
 
+TEST(gen_nginx_conf)
+{
+	struct tree t;
+	struct tree_node n[2];
+	sample(&t, n);
+	struct strbuf sb = STRBUF_INIT;
+	CHECK_INT(gen_nginx(&t, n, 2, &sb), 0);
+	CHECK_CONTAINS(sb_str(&sb), "listen 10.5.0.1:80;\n");
+	CHECK_CONTAINS(sb_str(&sb), "root /srv/hopeless/tftp;\n");
+	/* a link planted in tftp/ must not serve a file outside it */
+	CHECK_CONTAINS(sb_str(&sb), "disable_symlinks on;\n");
+	CHECK_CONTAINS(sb_str(&sb), "limit_except GET { deny all; }");
+	CHECK_CONTAINS(sb_str(&sb), "autoindex off;\n");
+	CHECK_CONTAINS(sb_str(&sb), "user nobody nogroup;\n");
+	t.conf.http_port = 0;
+	sb_reset(&sb);
+	CHECK_INT(gen_nginx(&t, n, 2, &sb), 0);
+	CHECK(strstr(sb_str(&sb), "server {") == NULL);
+	/* a tree path nginx would read as two tokens is refused */
+	t.conf.http_port = 80;
+	snprintf(t.dir, sizeof(t.dir), "/srv/my tree");
+	sb_reset(&sb);
+	CHECK_INT(gen_nginx(&t, n, 2, &sb), -EINVAL);
+	sb_free(&sb);
+}
+
 TEST(gen_cmdline_and_boot_files)
 {
 	struct tree t;
@@ -211,8 +237,26 @@ TEST(gen_cmdline_and_boot_files)
 	sb_reset(&sb);
 	CHECK_INT(gen_ipxe_node(&t, &n[0], &sb), 0);
 	CHECK(!strncmp(sb_str(&sb), "#!ipxe\n", 7));
+	/* HTTP by default (http_port 80): the server's address, no port. */
+	CHECK_CONTAINS(sb_str(&sb), "kernel http://10.5.0.1/boot/bookworm/vmlinuz initrd=initrd.img console=ttyS0");
+	CHECK_CONTAINS(sb_str(&sb),
+		       "BOOTIF=01-${netX/mac:hexhyp}\ninitrd http://10.5.0.1/boot/bookworm/initrd.img\nboot\n");
+	sb_reset(&sb);
+	CHECK_INT(gen_ipxe_boot(&t, &sb), 0);
+	CHECK_CONTAINS(sb_str(&sb), "chain http://10.5.0.1/ipxe/${netX/mac:hexhyp}.ipxe || goto unknown\n");
+	/* Another port is written out; port 0 means TFTP, plain paths. */
+	t.conf.http_port = 8080;
+	sb_reset(&sb);
+	CHECK_INT(gen_ipxe_node(&t, &n[0], &sb), 0);
+	CHECK_CONTAINS(sb_str(&sb), "kernel http://10.5.0.1:8080/boot/bookworm/vmlinuz initrd=initrd.img");
+	t.conf.http_port = 0;
+	sb_reset(&sb);
+	CHECK_INT(gen_ipxe_node(&t, &n[0], &sb), 0);
 	CHECK_CONTAINS(sb_str(&sb), "kernel /boot/bookworm/vmlinuz initrd=initrd.img console=ttyS0");
 	CHECK_CONTAINS(sb_str(&sb), "BOOTIF=01-${netX/mac:hexhyp}\ninitrd /boot/bookworm/initrd.img\nboot\n");
+	sb_reset(&sb);
+	CHECK_INT(gen_ipxe_boot(&t, &sb), 0);
+	CHECK_CONTAINS(sb_str(&sb), "chain /ipxe/${netX/mac:hexhyp}.ipxe || goto unknown\n");
 	char mac[18];
 	gen_mac_hyphen("52:54:00:AB:00:11", mac);
 	CHECK_STR(mac, "52-54-00-ab-00-11");
