@@ -27,7 +27,7 @@ _hopeless() {
 	users) COMPREPLY=($(compgen -W "sync --from --help" -- "$cur")) ;;
 	status) COMPREPLY=($(compgen -W "--watch --log --json --help" -- "$cur")) ;;
 	serve) COMPREPLY=($(compgen -W "--events-only --foreground --listen --help" -- "$cur")) ;;
-	lab) COMPREPLY=($(compgen -W "--boot --state --boots --workdir --keep --timeout --kernel --nic --nics --nodes --append --rescue-shell --hook --help" -- "$cur")) ;;
+	lab) COMPREPLY=($(compgen -W "--boot --state --boots --workdir --keep --timeout --kernel --nic --nics --nodes --append --rescue-shell --hook --firmware --transport --help" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
 	esac
 }
