@@ -43,14 +43,19 @@ static int emit(struct tree *t, const char *rel, const struct strbuf *sb, struct
 	return 0;
 }
 
-/* Boot loaders the TFTP tree serves, copied from the Debian packages. */
+/* Boot loaders the TFTP tree serves, copied from the Debian packages. shim
+ * loads grubx64.efi (and mmx64.efi, its MOK manager, when asked to) from
+ * the directory it came from: all three at the TFTP root. */
 static const struct {
-	const char *src, *dst;
+	const char *src, *dst, *pkg;
 } loaders[] = {
-	{"/usr/lib/PXELINUX/pxelinux.0", "pxelinux.0"},
-	{"/usr/lib/syslinux/modules/bios/ldlinux.c32", "ldlinux.c32"},
-	{"/usr/lib/ipxe/undionly.kpxe", "undionly.kpxe"},
-	{"/usr/lib/ipxe/snponly.efi", "snponly.efi"},
+	{"/usr/lib/PXELINUX/pxelinux.0", "pxelinux.0", "pxelinux"},
+	{"/usr/lib/syslinux/modules/bios/ldlinux.c32", "ldlinux.c32", "syslinux-common"},
+	{"/usr/lib/ipxe/undionly.kpxe", "undionly.kpxe", "ipxe"},
+	{"/usr/lib/ipxe/snponly.efi", "snponly.efi", "ipxe"},
+	{"/usr/lib/shim/shimx64.efi.signed", "shimx64.efi", "shim-signed"},
+	{"/usr/lib/shim/mmx64.efi.signed", "mmx64.efi", "shim-helpers-amd64-signed"},
+	{"/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed", "grubx64.efi", "grub-efi-amd64-signed"},
 };
 
 static int copy_loaders(struct tree *t)
@@ -58,8 +63,8 @@ static int copy_loaders(struct tree *t)
 	for (size_t i = 0; i < sizeof(loaders) / sizeof(loaders[0]); i++) {
 		struct strbuf sb = STRBUF_INIT;
 		if (read_file(loaders[i].src, &sb) < 0) {
-			fprintf(stderr, "hopeless: config: warning: %s missing (install pxelinux, syslinux-common, ipxe)\n",
-				loaders[i].src);
+			fprintf(stderr, "hopeless: config: warning: %s missing (install %s)\n", loaders[i].src,
+				loaders[i].pkg);
 			continue;
 		}
 		char p[PATH_MAX];
@@ -310,6 +315,47 @@ static int emit_all(struct tree *t, const struct tree_node *nodes, size_t n, str
 	return r;
 }
 
+/* tftp/grub/grub.cfg and a grub.cfg-01-<mac> per node of boot method grub. */
+static int emit_grub_files(struct tree *t, const struct tree_node *nodes, size_t n, struct config_run *run)
+{
+	int r = tfs_mkdir_p(t, "tftp/grub", 0755); /* trees made before boot method grub */
+	if (r < 0) {
+		fprintf(stderr, "hopeless: config: %s/tftp/grub: %s\n", t->dir, strerror(-r));
+		return r;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	r = gen_failed("tftp/grub/grub.cfg", gen_grub_default(&sb));
+	if (r == 0)
+		r = emit(t, "tftp/grub/grub.cfg", &sb, run, NULL);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char mac[18], rel[64];
+		if (strcmp(nodes[i].boot, "grub"))
+			continue;
+		gen_mac_hyphen(nodes[i].mac, mac);
+		snprintf(rel, sizeof(rel), "tftp/grub/grub.cfg-01-%s", mac);
+		sb_reset(&sb);
+		r = gen_failed(rel, gen_grub_node(t, &nodes[i], &sb));
+		if (r == 0)
+			r = emit(t, rel, &sb, run, NULL);
+	}
+	sb_free(&sb);
+	return r;
+}
+
+/* The GRUB files of nodes that are gone or no longer boot with grub. */
+static void prune_grub(struct tree *t, const struct tree_node *nodes, size_t n)
+{
+	struct tree_node *g = calloc(n ? n : 1, sizeof(*g));
+	size_t k = 0;
+	if (!g)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(nodes[i].boot, "grub"))
+			g[k++] = nodes[i];
+	prune(t, "tftp/grub", "grub.cfg-01-", "", g, k);
+	free(g);
+}
+
 static int emit_boot_files(struct tree *t, const struct tree_node *nodes, size_t n, struct config_run *run)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -355,9 +401,12 @@ int config_generate(struct tree *t, int verbose)
 		r = emit_all(t, nodes, n, &run);
 	if (r == 0)
 		r = emit_boot_files(t, nodes, n, &run);
+	if (r == 0)
+		r = emit_grub_files(t, nodes, n, &run);
 	if (r == 0) {
 		prune(t, "tftp/pxelinux.cfg", "01-", "", nodes, n);
 		prune(t, "tftp/ipxe", "", ".ipxe", nodes, n);
+		prune_grub(t, nodes, n);
 		r = copy_loaders(t);
 	}
 	if (r == 0 && verbose)
@@ -377,7 +426,8 @@ int cmd_config(int argc, char **argv, struct cli_ctx *ctx)
 		       "etc/dhcpd.conf (ISC dhcpd), etc/ganesha.conf, etc/exports (kernel nfsd),\n"
 		       "etc/nginx.conf (boot files over HTTP, http_port in hopeless.conf),\n"
 		       "etc/hosts (also into roots/<overlay>/etc/hosts of every overlay a node uses),\n"
-		       "tftp/pxelinux.cfg/*, tftp/ipxe/* and the boot loaders in tftp/.\n"
+		       "tftp/pxelinux.cfg/*, tftp/ipxe/*, tftp/grub/* and the boot loaders in tftp/\n"
+		       "(shimx64.efi, grubx64.efi and mmx64.efi for nodes of boot method grub).\n"
 		       "Files are written atomically and only when they change. When hopeless serve\n"
 		       "runs (<tree>/run/dnsmasq.pid, <tree>/run/ganesha.pid, <tree>/run/nginx.pid),\n"
 		       "dnsmasq, nfs-ganesha and nginx get a SIGHUP to reload nodes, exports and\n"

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 static const char *const tree_dirs[] = {"meta", "roots", "clients", "state", "nodes", "tftp",
-					"tftp/pxelinux.cfg", "tftp/ipxe", "tftp/boot", "etc"};
+					"tftp/pxelinux.cfg", "tftp/ipxe", "tftp/grub", "tftp/boot", "etc"};
 
 /* The shipped host templates, copied so the administrator edits the tree's
  * own copy. Without a shipped copy (a bare binary) the default template is

@@ -15,7 +15,7 @@ static const char usage_add[] =
 	"  --mac-file FILE   one MAC per line, in the order of the range\n"
 	"  --macs CSV        lines 'hostname,mac,ip'\n"
 	"  --state image|tmpfs   writable layer (default image)\n"
-	"  --boot ipxe|pxelinux  (default ipxe)\n"
+	"  --boot ipxe|pxelinux|grub  (default ipxe; grub: shim + signed GRUB under UEFI Secure Boot)\n"
 	"  --append ARGS     extra kernel arguments\n"
 	"  --server IP[,IP]  NFS server(s) of the node (default: the cluster's)\n"
 	"  --template NAME   host template from <tree>/templates/NAME (default 'default')\n"
@@ -25,7 +25,7 @@ static const char usage_list[] = "usage: hopeless node list [--json]\n";
 static const char usage_show[] = "usage: hopeless node show HOST\n";
 static const char usage_set[] =
 	"usage: hopeless node set NODESET [--root R[@N]] [--overlay O[@N]] [--state image|tmpfs] [--append ARGS]\n"
-	"                              [--server IP[,IP]] [--boot ipxe|pxelinux]\n"
+	"                              [--server IP[,IP]] [--boot ipxe|pxelinux|grub]\n"
 	"Switching to image creates the image if missing; switching to tmpfs keeps it.\n";
 static const char usage_rm[] = "usage: hopeless node rm HOST [--purge [--no-backup]] [--force]\n"
 			       "Keeps state/<ip> unless --purge; a purge keeps the image as\n"

@@ -54,8 +54,8 @@ int node_check_settings(struct tree *t, const struct tree_node *nd, const char *
 		return 1;
 	if (strcmp(nd->state, "image") && strcmp(nd->state, "tmpfs"))
 		return cli_error(w, "--state %s: want image or tmpfs", nd->state);
-	if (strcmp(nd->boot, "ipxe") && strcmp(nd->boot, "pxelinux"))
-		return cli_error(w, "--boot %s: want ipxe or pxelinux", nd->boot);
+	if (!tree_boot_method_ok(nd->boot))
+		return cli_error(w, "--boot %s: want ipxe, pxelinux or grub", nd->boot);
 	for (const char *p = nd->append; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return cli_error(w, "--append: control character in kernel arguments");

@@ -8,7 +8,7 @@
 # option ROM or pxelinux. Stops everything it started, by PID, and deletes its
 # namespace, also on failure or Ctrl-C.
 #
-# usage: hopeless lab [--boot ipxe|pxelinux|direct] [--state image|tmpfs] [--boots N]
+# usage: hopeless lab [--boot ipxe|pxelinux|grub|direct] [--state image|tmpfs] [--boots N]
 #                     [--kernel cloud|generic] [--nic virtio|e1000] [--nics 1|2]
 #                     [--nfs-delay S] [--dhcp-delay S] [--servers normal|unreachable-first]
 #                     [--append ARGS] [--rescue-shell] [--expect-fail] [--hold S]
@@ -24,6 +24,8 @@
 #                      machine; secureboot: OVMF with Secure Boot on and the
 #                      Microsoft keys enrolled (OVMF_CODE_4M.ms.fd with
 #                      OVMF_VARS_4M.ms.fd, SMM), so only a signed chain boots
+#   --boot grub        the node's boot method grub: under UEFI shimx64.efi ->
+#                      grubx64.efi (Debian's signed GRUB) -> the root's kernel
 #   --hook FILE        a bash file the lab sources once the sample cluster is
 #                      registered; it may define hook_setup (called then,
 #                      before the initramfs and config are built),
@@ -108,11 +110,11 @@ while [ $# -gt 0 ]; do
 	--hook) HOOK=$2; shift 2 ;;
 	--firmware) FIRMWARE=$2; shift 2 ;;
 	--transport) TRANSPORT=$2; shift 2 ;;
-	-h|--help) sed -n '2,75p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,77p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
-case "$BOOT" in ipxe|pxelinux|direct) ;; *) echo "hopeless: lab: --boot $BOOT: want ipxe, pxelinux or direct" >&2; exit 2 ;; esac
+case "$BOOT" in ipxe|pxelinux|grub|direct) ;; *) echo "hopeless: lab: --boot $BOOT: want ipxe, pxelinux, grub or direct" >&2; exit 2 ;; esac
 case "$STATE" in image|tmpfs) ;; *) echo "hopeless: lab: --state $STATE: want image or tmpfs" >&2; exit 2 ;; esac
 case "$BOOTS" in [1-9]) ;; *) echo "hopeless: lab: --boots $BOOTS: want 1 to 9" >&2; exit 2 ;; esac
 case "$KERNEL" in cloud|generic) ;; *) echo "hopeless: lab: --kernel $KERNEL: want cloud or generic" >&2; exit 2 ;; esac

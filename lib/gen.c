@@ -130,8 +130,8 @@ static int check_node(const struct tree_node *n)
 		return refuse("MAC", n->mac, why);
 	if (strcmp(n->state, "image") && strcmp(n->state, "tmpfs"))
 		return refuse("state", n->state, "want image or tmpfs");
-	if (strcmp(n->boot, "ipxe") && strcmp(n->boot, "pxelinux"))
-		return refuse("boot", n->boot, "want ipxe or pxelinux");
+	if (!tree_boot_method_ok(n->boot))
+		return refuse("boot", n->boot, "want ipxe, pxelinux or grub");
 	if (n->root[0] && validate_name(n->root, &why) < 0)
 		return refuse("root", n->root, why);
 	if (n->overlay[0] && validate_name(n->overlay, &why) < 0)
@@ -229,7 +229,10 @@ static int mask_prefix(const char *mask)
 /* The boot file a client gets depends on what asks (RFC 4578 architecture,
  * iPXE's user class) and on the node's boot method. pxelinux.0 is BIOS-only,
  * so a UEFI machine of a pxelinux node goes through snponly.efi and iPXE to
- * the node's own iPXE script, which boots the same kernel and command line. */
+ * the node's own iPXE script, which boots the same kernel and command line.
+ * A grub node's UEFI firmware gets shimx64.efi (signed by Microsoft), which
+ * loads grubx64.efi from the same TFTP directory (docs/boot.md, Secure
+ * Boot); its BIOS firmware goes the iPXE way, like an iPXE node's. */
 int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
 {
 	int r = check_all(t, nodes, n);
@@ -257,7 +260,8 @@ int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, s
 			 "dhcp-boot=tag:pxelinux,tag:!efi64,pxelinux.0\n"
 			 "dhcp-boot=tag:!pxelinux,tag:ipxe,boot.ipxe\n"
 			 "dhcp-boot=tag:pxelinux,tag:efi64,tag:ipxe,boot.ipxe\n"
-			 "dhcp-boot=tag:!ipxe,tag:efi64,snponly.efi\n"
+			 "dhcp-boot=tag:!grub,tag:!ipxe,tag:efi64,snponly.efi\n"
+			 "dhcp-boot=tag:grub,tag:!ipxe,tag:efi64,shimx64.efi\n"
 			 "dhcp-boot=tag:!pxelinux,tag:!ipxe,tag:!efi64,undionly.kpxe\n"
 			 "# The nodes live in their own file: dnsmasq rereads it on SIGHUP\n"
 			 "# (hopeless config sends one), but never rereads this file.\n"
@@ -271,26 +275,36 @@ int gen_dnsmasq_hosts(const struct tree *t, const struct tree_node *nodes, size_
 	if (r < 0)
 		return r;
 	/* dhcp-hostsfile lines are --dhcp-host values without the option name. */
-	r = sb_printf(sb, "# dnsmasq-hosts.conf: %s\n# MAC,[set:pxelinux,]address,host name\n", GENERATED);
+	r = sb_printf(sb, "# dnsmasq-hosts.conf: %s\n# MAC,[set:pxelinux,|set:grub,]address,host name\n",
+		      GENERATED);
 	for (size_t i = 0; i < n; i++) {
 		const struct tree_node *x = &nodes[i];
-		r |= sb_printf(sb, "%s,%s%s,%s\n", x->mac, strcmp(x->boot, "pxelinux") ? "" : "set:pxelinux,",
-			       x->ip, x->hostname);
+		const char *tag = !strcmp(x->boot, "pxelinux") ? "set:pxelinux," : !strcmp(x->boot, "grub") ? "set:grub," : "";
+		r |= sb_printf(sb, "%s,%s%s,%s\n", x->mac, tag, x->ip, x->hostname);
 	}
 	return r;
 }
 
 /* ISC dhcpd: one group per boot method, so the boot-file choice is written
- * twice instead of once per host. */
-static int dhcpd_group(struct strbuf *sb, const struct tree_node *nodes, size_t n, int pxelinux)
+ * once per method instead of once per host. */
+static int dhcpd_group(struct strbuf *sb, const struct tree_node *nodes, size_t n, const char *method)
 {
 	size_t members = 0;
 	for (size_t i = 0; i < n; i++)
-		members += (!strcmp(nodes[i].boot, "pxelinux")) == pxelinux;
+		members += !strcmp(nodes[i].boot, method);
 	if (members == 0)
 		return 0;
 	int r;
-	if (pxelinux)
+	if (!strcmp(method, "grub"))
+		r = sb_add(sb, "# grub nodes: UEFI firmware gets shimx64.efi (Secure Boot: shim loads\n"
+			       "# grubx64.efi beside it); BIOS firmware chains undionly.kpxe into iPXE.\n"
+			       "group {\n"
+			       "\tif exists user-class and option user-class = \"iPXE\" {\n"
+			       "\t\tfilename \"boot.ipxe\";\n"
+			       "\t} elsif option arch = 00:07 or option arch = 00:09 {\n"
+			       "\t\tfilename \"shimx64.efi\";\n"
+			       "\t} else {\n\t\tfilename \"undionly.kpxe\";\n\t}\n");
+	else if (!strcmp(method, "pxelinux"))
 		r = sb_add(sb, "# pxelinux nodes: BIOS gets pxelinux.0; UEFI (no pxelinux.0 there)\n"
 			       "# chains snponly.efi into iPXE and the node's iPXE script.\n"
 			       "group {\n"
@@ -310,7 +324,7 @@ static int dhcpd_group(struct strbuf *sb, const struct tree_node *nodes, size_t 
 			       "\t} else {\n\t\tfilename \"undionly.kpxe\";\n\t}\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct tree_node *x = &nodes[i];
-		if ((!strcmp(x->boot, "pxelinux")) != pxelinux)
+		if (strcmp(x->boot, method))
 			continue;
 		r |= sb_printf(sb,
 			       "\thost %s {\n\t\thardware ethernet %s;\n\t\tfixed-address %s;\n"
@@ -342,8 +356,9 @@ int gen_dhcpd(const struct tree *t, const struct tree_node *nodes, size_t n, str
 			  "\tdeny unknown-clients;\n"
 			  "}\n",
 			  GENERATED, t->conf.server, net, t->conf.netmask, t->conf.netmask);
-	r |= dhcpd_group(sb, nodes, n, 0);
-	r |= dhcpd_group(sb, nodes, n, 1);
+	r |= dhcpd_group(sb, nodes, n, "ipxe");
+	r |= dhcpd_group(sb, nodes, n, "pxelinux");
+	r |= dhcpd_group(sb, nodes, n, "grub");
 	return r;
 }
 
@@ -363,6 +378,32 @@ static int sb_json_str(struct strbuf *sb, const char *s)
 	return r | sb_add(sb, "\"");
 }
 
+/* Kea's class of the grub nodes' UEFI firmware (shimx64.efi): their MACs in
+ * the class test, since a reservation's boot-file-name would also go to
+ * their BIOS firmware and iPXE, and classes are chosen before reservations
+ * are looked up. Nothing without grub nodes; *any set when written. */
+static int kea_grub_class(struct strbuf *sb, const struct tree_node *nodes, size_t n, int *any)
+{
+	int r = 0;
+	*any = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(nodes[i].boot, "grub"))
+			continue;
+		uint8_t m[6];
+		validate_mac(nodes[i].mac, m, NULL);
+		if (!*any)
+			r |= sb_add(sb, "    { \"name\": \"grub-efi\", \"test\": \"not member('ipxe') and "
+					"(option[client-system].hex == 0x0007 or option[client-system].hex == 0x0009) "
+					"and (");
+		r |= sb_printf(sb, "%spkt4.mac == 0x%02x%02x%02x%02x%02x%02x", *any ? " or " : "", m[0], m[1], m[2],
+			       m[3], m[4], m[5]);
+		*any = 1;
+	}
+	if (*any)
+		r |= sb_add(sb, ")\", \"boot-file-name\": \"shimx64.efi\" },\n");
+	return r;
+}
+
 /* Kea DHCPv4 (the ISC's successor to dhcpd): registered nodes only, as
  * reservations in a subnet without pools. Boot files by client class like the
  * dnsmasq and dhcpd configs; a pxelinux node's reservation names pxelinux.0
@@ -374,6 +415,7 @@ int gen_kea(const struct tree *t, const struct tree_node *nodes, size_t n, struc
 		return r;
 	char net[16];
 	network_of(t, net);
+	int grub = 0;
 	r = sb_printf(sb,
 			  "// kea-dhcp4.conf: %s\n"
 			  "{\n\"Dhcp4\": {\n"
@@ -382,11 +424,14 @@ int gen_kea(const struct tree *t, const struct tree_node *nodes, size_t n, struc
 			  "  \"authoritative\": true,\n"
 			  "  \"client-classes\": [\n"
 			  "    { \"name\": \"ipxe\", \"test\": \"option[user-class].exists and "
-			  "substring(option[user-class].hex,0,4) == 'iPXE'\", \"boot-file-name\": \"boot.ipxe\" },\n"
-			  "    { \"name\": \"efi64\", \"test\": \"not member('ipxe') and "
+			  "substring(option[user-class].hex,0,4) == 'iPXE'\", \"boot-file-name\": \"boot.ipxe\" },\n",
+			  GENERATED, t->conf.interface);
+	r |= kea_grub_class(sb, nodes, n, &grub);
+	r |= sb_printf(sb,
+			  "    { \"name\": \"efi64\", \"test\": \"not member('ipxe') and %s"
 			  "(option[client-system].hex == 0x0007 or option[client-system].hex == 0x0009)\", "
 			  "\"boot-file-name\": \"snponly.efi\" },\n"
-			  "    { \"name\": \"bios\", \"test\": \"not member('ipxe') and not member('efi64')\", "
+			  "    { \"name\": \"bios\", \"test\": \"not member('ipxe') and not member('efi64')%s\", "
 			  "\"boot-file-name\": \"undionly.kpxe\" }\n"
 			  "  ],\n"
 			  "  \"subnet4\": [ {\n"
@@ -395,7 +440,8 @@ int gen_kea(const struct tree *t, const struct tree_node *nodes, size_t n, struc
 			  "    \"next-server\": \"%s\",\n"
 			  "    \"pools\": [ ],\n"
 			  "    \"reservations\": [",
-			  GENERATED, t->conf.interface, net, mask_prefix(t->conf.netmask), t->conf.server);
+			  grub ? "not member('grub-efi') and " : "", grub ? " and not member('grub-efi')" : "", net,
+			  mask_prefix(t->conf.netmask), t->conf.server);
 	for (size_t i = 0; i < n; i++) {
 		const struct tree_node *x = &nodes[i];
 		r |= sb_printf(sb, "%s\n      { \"hw-address\": \"%s\", \"ip-address\": \"%s\", \"hostname\": ",

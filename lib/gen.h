@@ -39,6 +39,13 @@ int gen_pxelinux_default(struct strbuf *sb);
 int gen_pxelinux_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
 int gen_ipxe_boot(const struct tree *t, struct strbuf *sb);
 int gen_ipxe_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
+/* gen_grub.c: GRUB (boot method grub): tftp/grub/grub.cfg, which every
+ * grub machine reads and which sources the node's grub.cfg-01-<mac>, and
+ * that per-node file. gen_grub_files_from: "(tftp,SERVER)", where GRUB
+ * loads kernels and initramfs images from. */
+void gen_grub_files_from(const struct tree *t, char *out, size_t len);
+int gen_grub_default(struct strbuf *sb);
+int gen_grub_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
 int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 int gen_exports(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 /* /etc/hosts: "ip hostname.domain hostname" lines, or "ip hostname" without a domain. */

@@ -222,6 +222,13 @@ static int node_kv(void *ctx, const char *key, const char *val, char *err, size_
 	return -EINVAL;
 }
 
+/* ipxe: iPXE (undionly.kpxe, snponly.efi); pxelinux: pxelinux.0 under BIOS;
+ * grub: shim and Debian's signed GRUB under UEFI (Secure Boot). */
+int tree_boot_method_ok(const char *boot)
+{
+	return !strcmp(boot, "ipxe") || !strcmp(boot, "pxelinux") || !strcmp(boot, "grub");
+}
+
 int tree_node_parse(const char *text, struct tree_node *n, char *err, size_t errlen)
 {
 	memset(n, 0, sizeof(*n));
@@ -238,8 +245,8 @@ int tree_node_parse(const char *text, struct tree_node *n, char *err, size_t err
 		snprintf(err, errlen, "state must be image or tmpfs");
 		return -EINVAL;
 	}
-	if (strcmp(n->boot, "ipxe") && strcmp(n->boot, "pxelinux")) {
-		snprintf(err, errlen, "boot must be ipxe or pxelinux");
+	if (!tree_boot_method_ok(n->boot)) {
+		snprintf(err, errlen, "boot must be ipxe, pxelinux or grub");
 		return -EINVAL;
 	}
 	/* server: one address, or a comma-separated list tried in order */

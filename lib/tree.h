@@ -49,7 +49,7 @@ struct tree_node {
 	char ip[16];
 	char mac[18];
 	char state[8];    /* image | tmpfs */
-	char boot[12];    /* ipxe | pxelinux */
+	char boot[12];    /* ipxe | pxelinux | grub (tree_boot_method_ok) */
 	char append[256]; /* extra kernel arguments for this node */
 	char server[64];  /* NFS server(s) of this node, "A" or "A,B" (empty: the cluster's) */
 	char root[64];    /* layer name, from clients/<ip>/hopeless.root */
@@ -69,6 +69,8 @@ void tree_conf_defaults(struct tree_conf *c);
 /* Parse "key = value" lines; on error fills err with "line N: ..." */
 int tree_conf_parse(const char *text, struct tree_conf *c, char *err, size_t errlen);
 int tree_conf_format(const struct tree_conf *c, struct strbuf *sb);
+/* 1 when boot is a boot method hopeless knows: ipxe, pxelinux or grub. */
+int tree_boot_method_ok(const char *boot);
 int tree_node_parse(const char *text, struct tree_node *n, char *err, size_t errlen);
 int tree_node_format(const struct tree_node *n, struct strbuf *sb);
 
