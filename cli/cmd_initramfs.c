@@ -99,6 +99,13 @@ static int build(struct tree *t, const char *root, int rescue, char *nics, char 
 	if (rep.nskipped)
 		printf("hopeless: initramfs: not in this kernel or built in: %s\n", rep.skipped);
 	printf("hopeless: initramfs: %s/%s/initrd.img\n", t->dir, outdir);
+	/* Presence only (lib/pesig.h): whether the key is trusted, shim decides at boot. */
+	if (rep.kernel_signed == 0)
+		fprintf(stderr, "hopeless: initramfs: warning: %s's kernel %s has no signature attached: it will not "
+				"boot under Secure Boot (boot method grub)\n", root, rep.kver);
+	else if (rep.kernel_signed < 0)
+		fprintf(stderr, "hopeless: initramfs: warning: %s's kernel %s is not a PE/EFI image: it will not "
+				"boot under UEFI Secure Boot (boot method grub)\n", root, rep.kver);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "util.h"
 #include "cpio.h"
 #include "modres.h"
+#include "pesig.h"
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
@@ -337,6 +338,7 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_report *rep
 			fail(err, errlen, r, "kernel %s: %s", path, strerror(-r));
 			goto out;
 		}
+		rep->kernel_signed = pe_signature_present(kernel, kernellen);
 		if ((r = write_file_atomic(o->out_kernel, kernel, kernellen, 0644)) < 0) {
 			fail(err, errlen, r, "cannot write %s: %s", o->out_kernel, strerror(-r));
 			goto out;

@@ -39,6 +39,9 @@ struct initramfs_report {
 	size_t uncompressed_size, compressed_size;
 	size_t nskipped;
 	char skipped[1024]; /* "ext4 (built in), e1000 (missing), ..." (truncated) */
+	/* With out_kernel: pe_signature_present() of the kernel (1 signed,
+	 * 0 not, < 0 not a PE image); an unsigned kernel fails Secure Boot. */
+	int kernel_signed;
 };
 
 /* Returns 0, or a negative errno with a one-line reason in err. */

@@ -56,6 +56,37 @@ H overlay add unused >/dev/null
 H config >/dev/null
 check "a layer no node uses is not exported" sh -c "! grep -q '/roots/unused' '$G' '$T/etc/exports'"
 
+# Boot method grub (Secure Boot): shim for its UEFI firmware in every DHCP
+# flavour, a GRUB file of its own, the signed loaders in tftp/.
+H node add g1 --ip 10.9.0.31 --mac 52:54:00:00:09:31 --root deb12 --overlay compute --state tmpfs --boot grub >/dev/null
+check "config with a grub node" H config
+check "dnsmasq accepts dnsmasq.conf (grub tags)" dnsmasq --test -C "$T/etc/dnsmasq.conf"
+check "dnsmasq: grub nodes' UEFI firmware gets shimx64.efi" grep -qx "dhcp-boot=tag:grub,tag:!ipxe,tag:efi64,shimx64.efi" "$T/etc/dnsmasq.conf"
+check "dnsmasq: the grub node is tagged" grep -qx "52:54:00:00:09:31,set:grub,10.9.0.31,g1" "$T/etc/dnsmasq-hosts.conf"
+if command -v dhcpd >/dev/null; then
+	check "dhcpd -t accepts dhcpd.conf with a grub group" dhcpd -t -q -cf "$T/etc/dhcpd.conf"
+	check "dhcpd: the grub group hands out shimx64.efi" grep -q 'filename "shimx64.efi";' "$T/etc/dhcpd.conf"
+fi
+if command -v kea-dhcp4 >/dev/null; then
+	sed 's/"interfaces": \[ "br9" \]/"interfaces": [ "lo" ]/' "$T/etc/kea-dhcp4.conf" > "$SCRATCH/kea.conf"
+	check "kea-dhcp4 -t accepts the grub-efi class" sh -c "kea-dhcp4 -t '$SCRATCH/kea.conf' >/dev/null 2>&1"
+	check "kea: grub-efi names the node's MAC" grep -q "pkt4.mac == 0x525400000931)\", \"boot-file-name\": \"shimx64.efi\"" "$T/etc/kea-dhcp4.conf"
+fi
+check "tftp/grub/grub.cfg (the default GRUB reads)" grep -q 'source "$prefix/grub.cfg-01-' "$T/tftp/grub/grub.cfg"
+check "the grub node's own GRUB file boots its root's kernel" \
+	grep -q '^linux (tftp,10.9.0.1)/boot/deb12/vmlinuz .*hopeless.hostname=g1 BOOTIF=01-52-54-00-00-09-31$' "$T/tftp/grub/grub.cfg-01-52-54-00-00-09-31"
+check "no GRUB file for an iPXE node" test ! -e "$T/tftp/grub/grub.cfg-01-52-54-00-00-09-11"
+for f in shimx64.efi grubx64.efi mmx64.efi; do
+	check "config copied the signed loader $f" test -s "$T/tftp/$f"
+done
+check "grubx64.efi is Debian's signed network GRUB" cmp -s "$T/tftp/grubx64.efi" /usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed
+H node set g1 --boot ipxe >/dev/null
+H config >/dev/null
+check "a node that leaves grub loses its GRUB file" test ! -e "$T/tftp/grub/grub.cfg-01-52-54-00-00-09-31"
+check "... and its shim" sh -c "grep -qx '52:54:00:00:09:31,10.9.0.31,g1' '$T/etc/dnsmasq-hosts.conf' && ! grep -q 'grub-efi' '$T/etc/kea-dhcp4.conf'"
+H node rm g1 >/dev/null
+H config >/dev/null
+
 # State images made before root squash: config gives them to state_uid
 # (the squashed node must open rw.img) and the directory to root, 0755.
 H node add s1 --ip 10.9.0.21 --mac 52:54:00:00:09:21 --root deb12 --overlay compute --state image >/dev/null

@@ -133,6 +133,9 @@ check_rejects "set unknown node" node set nope --state tmpfs
 check_rejects "set nothing" node set n1
 check_rejects "set bad state" node set n1 --state disk
 check_rejects "set bad boot" node set n1 --boot floppy
+check "set --boot grub" q H node set n1 --boot grub
+check "conf says boot = grub" grep -qx 'boot = grub' "$T/nodes/n1.conf"
+check "set --boot ipxe again" q H node set n1 --boot ipxe
 check_rejects "set bad server" node set n1 --server 10.9.0.300
 check_rejects "set bad server list" node set n1 --server 10.9.0.2,
 check_rejects "set unknown root" node set n1 --root nope

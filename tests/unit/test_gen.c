@@ -43,7 +43,8 @@ TEST(gen_dnsmasq_known_hosts_only)
 	CHECK_CONTAINS(s, "dhcp-boot=tag:pxelinux,tag:!efi64,pxelinux.0\n");
 	CHECK_CONTAINS(s, "dhcp-boot=tag:!pxelinux,tag:ipxe,boot.ipxe\n");
 	CHECK_CONTAINS(s, "dhcp-boot=tag:pxelinux,tag:efi64,tag:ipxe,boot.ipxe\n");
-	CHECK_CONTAINS(s, "dhcp-boot=tag:!ipxe,tag:efi64,snponly.efi\n");
+	CHECK_CONTAINS(s, "dhcp-boot=tag:!grub,tag:!ipxe,tag:efi64,snponly.efi\n");
+	CHECK_CONTAINS(s, "dhcp-boot=tag:grub,tag:!ipxe,tag:efi64,shimx64.efi\n");
 	CHECK_CONTAINS(s, "dhcp-boot=tag:!pxelinux,tag:!ipxe,tag:!efi64,undionly.kpxe\n");
 	CHECK(!strstr(s, "dhcp-range=10.5.0.10,10.5.0.200"));
 	/* the nodes are in the hosts file, which SIGHUP rereads, not here */
@@ -56,6 +57,10 @@ TEST(gen_dnsmasq_known_hosts_only)
 	CHECK_CONTAINS(s, "\n52:54:00:00:00:11,10.5.0.11,node1\n");
 	CHECK_CONTAINS(s, "\n52:54:00:00:00:12,set:pxelinux,10.5.0.12,node2\n");
 	CHECK(!strstr(s, "dhcp-host"));
+	snprintf(n[1].boot, 12, "grub");
+	sb_reset(&sb);
+	CHECK_INT(gen_dnsmasq_hosts(&t, n, 2, &sb), 0);
+	CHECK_CONTAINS(sb_str(&sb), "\n52:54:00:00:00:12,set:grub,10.5.0.12,node2\n");
 	sb_free(&sb);
 }
 
@@ -68,15 +73,17 @@ TEST(gen_dnsmasq_boot_tags_exclusive)
 	sample(&t, n);
 	struct strbuf sb = STRBUF_INIT;
 	CHECK_INT(gen_dnsmasq(&t, n, 2, &sb), 0);
-	for (int c = 0; c < 8; c++) {
-		int pxl = c & 1, efi = (c >> 1) & 1, ipxe = (c >> 2) & 1, matches = 0;
+	for (int c = 0; c < 16; c++) {
+		int pxl = c & 1, efi = (c >> 1) & 1, ipxe = (c >> 2) & 1, grub = (c >> 3) & 1, matches = 0;
+		if (pxl && grub)
+			continue; /* one boot method per node */
 		const char *line = sb_str(&sb);
 		while ((line = strstr(line, "dhcp-boot="))) {
 			int ok = 1;
 			const char *end = strchr(line, '\n');
-			static const char *const tags[] = {"pxelinux", "efi64", "ipxe"};
-			int have[3] = {pxl, efi, ipxe};
-			for (int k = 0; k < 3; k++) {
+			static const char *const tags[] = {"pxelinux", "efi64", "ipxe", "grub"};
+			int have[4] = {pxl, efi, ipxe, grub};
+			for (int k = 0; k < 4; k++) {
 				char pos[32], neg[32];
 				snprintf(pos, sizeof(pos), "tag:%s,", tags[k]);
 				snprintf(neg, sizeof(neg), "tag:!%s,", tags[k]);
@@ -119,6 +126,17 @@ TEST(gen_dhcpd_known_hosts_and_boot_files)
 	sb_reset(&sb);
 	CHECK_INT(gen_dhcpd(&t, n, 1, &sb), 0);
 	CHECK(!strstr(sb_str(&sb), "pxelinux.0"));
+	CHECK(!strstr(sb_str(&sb), "shimx64.efi"));
+	/* a grub node: its group gives UEFI firmware shim, BIOS undionly.kpxe */
+	snprintf(n[1].boot, 12, "grub");
+	sb_reset(&sb);
+	CHECK_INT(gen_dhcpd(&t, n, 2, &sb), 0);
+	s = sb_str(&sb);
+	const char *shim = strstr(s, "filename \"shimx64.efi\";");
+	h2 = strstr(s, "host node2");
+	CHECK(shim && h2 && shim < h2);
+	CHECK(shim && strstr(shim, "filename \"undionly.kpxe\";") && strstr(shim, "filename \"undionly.kpxe\";") < h2);
+	CHECK(!strstr(s, "pxelinux.0"));
 	sb_free(&sb);
 }
 
@@ -553,6 +571,69 @@ TEST(gen_kea_reservations)
 	CHECK_CONTAINS(s, "{ \"hw-address\": \"52:54:00:00:00:11\", \"ip-address\": \"10.5.0.11\", \"hostname\": \"node1\" },");
 	CHECK_CONTAINS(s, "\"hostname\": \"node2\", \"boot-file-name\": \"pxelinux.0\" }\n");
 	CHECK_CONTAINS(s, "\"interfaces\": [ \"br0\" ]");
+	CHECK(!strstr(s, "grub-efi"));
+	/* grub nodes: their UEFI firmware, by MAC, gets shim; efi64 and bios exclude them */
+	snprintf(n[0].boot, 12, "grub");
+	sb_reset(&sb);
+	CHECK_INT(gen_kea(&t, n, 2, &sb), 0);
+	s = sb_str(&sb);
+	CHECK_CONTAINS(s, "{ \"name\": \"grub-efi\", \"test\": \"not member('ipxe') and (option[client-system].hex == "
+			  "0x0007 or option[client-system].hex == 0x0009) and (pkt4.mac == 0x525400000011)\", "
+			  "\"boot-file-name\": \"shimx64.efi\" },\n");
+	CHECK_CONTAINS(s, "\"name\": \"efi64\", \"test\": \"not member('ipxe') and not member('grub-efi') and ");
+	CHECK_CONTAINS(s, "not member('efi64') and not member('grub-efi')\"");
+	CHECK_CONTAINS(s, "\"hostname\": \"node1\" },");
+	snprintf(n[1].boot, 12, "grub");
+	sb_reset(&sb);
+	CHECK_INT(gen_kea(&t, n, 2, &sb), 0);
+	CHECK_CONTAINS(sb_str(&sb), "(pkt4.mac == 0x525400000011 or pkt4.mac == 0x525400000012)");
+	sb_free(&sb);
+}
+
+/* GRUB: the default file finds the node's file by the booting NIC's MAC;
+ * the node's file boots its root's kernel from (tftp,SERVER) with the
+ * iPXE script's command line, words GRUB would read otherwise quoted. */
+TEST(gen_grub_default_and_node)
+{
+	struct tree t;
+	struct tree_node n[2];
+	sample(&t, n);
+	snprintf(n[0].boot, 12, "grub");
+	struct strbuf sb = STRBUF_INIT;
+	CHECK_INT(gen_grub_default(&sb), 0);
+	const char *s = sb_str(&sb);
+	CHECK_CONTAINS(s, "'^(..):(..):(..):(..):(..):(..)$' \"$net_default_mac\"\n");
+	CHECK_CONTAINS(s, "source \"$prefix/grub.cfg-01-$hl_a-$hl_b-$hl_c-$hl_d-$hl_e-$hl_f\"\n");
+	CHECK_CONTAINS(s, "hopeless: no GRUB configuration for $net_default_mac");
+	CHECK_CONTAINS(s, "\nreboot\n");
+	char from[32];
+	gen_grub_files_from(&t, from, sizeof(from));
+	CHECK_STR(from, "(tftp,10.5.0.1)");
+	sb_reset(&sb);
+	CHECK_INT(gen_grub_node(&t, &n[0], &sb), 0);
+	s = sb_str(&sb);
+	CHECK(!strncmp(s, "# grub.cfg-01-52-54-00-00-00-11: ", 33));
+	CHECK_CONTAINS(s, "\nlinux (tftp,10.5.0.1)/boot/bookworm/vmlinuz console=ttyS0 hopeless.server=10.5.0.1 "
+			  "hopeless.roots=/roots hopeless.clients=/clients hopeless.statedir=/state hopeless.state=image "
+			  "hopeless.nfsvers=4.1 hopeless.hostname=node1 BOOTIF=01-52-54-00-00-00-11\n"
+			  "initrd (tftp,10.5.0.1)/boot/bookworm/initrd.img\nboot\n");
+	/* the same command line as the iPXE script */
+	struct strbuf ipxe = STRBUF_INIT, cmd = STRBUF_INIT;
+	CHECK_INT(gen_cmdline(&t, &n[0], &cmd), 0);
+	CHECK_INT(gen_ipxe_node(&t, &n[0], &ipxe), 0);
+	CHECK_CONTAINS(sb_str(&ipxe), sb_str(&cmd));
+	CHECK_CONTAINS(s, sb_str(&cmd));
+	sb_free(&ipxe);
+	sb_free(&cmd);
+	/* ';' '#' '(' ')' '<' '>' '*' '?' '[' are GRUB syntax: such words are quoted */
+	snprintf(n[0].append, sizeof(n[0].append), "a.b/c=d#e;f  x=(1) y=<2> z=*?[ plain=1,2:3");
+	sb_reset(&sb);
+	CHECK_INT(gen_grub_node(&t, &n[0], &sb), 0);
+	CHECK_CONTAINS(sb_str(&sb), " console=ttyS0 'a.b/c=d#e;f' 'x=(1)' 'y=<2>' 'z=*?[' plain=1,2:3 hopeless.server=");
+	/* hostile values are refused like in every other generator */
+	snprintf(n[0].append, sizeof(n[0].append), "x\nreboot");
+	sb_reset(&sb);
+	CHECK_INT(gen_grub_node(&t, &n[0], &sb), -EINVAL);
 	sb_free(&sb);
 }
 
@@ -568,13 +649,19 @@ static int gen_ipxe_all(const struct tree *t, const struct tree_node *n, size_t 
 	return c ? gen_ipxe_node(t, n, sb) : 0;
 }
 
+static int gen_grub_all(const struct tree *t, const struct tree_node *n, size_t c, struct strbuf *sb)
+{
+	return c ? gen_grub_node(t, n, sb) : 0;
+}
+
 static int gen_cmdline_all(const struct tree *t, const struct tree_node *n, size_t c, struct strbuf *sb)
 {
 	return c ? gen_cmdline(t, n, sb) : 0;
 }
 
 static const gen_fn every_gen[] = {gen_dnsmasq, gen_dnsmasq_hosts, gen_dhcpd,	     gen_kea,	   gen_ganesha,
-				   gen_exports, gen_hosts,	   gen_pxelinux_all, gen_ipxe_all, gen_cmdline_all};
+				   gen_exports, gen_hosts,	   gen_pxelinux_all, gen_ipxe_all, gen_cmdline_all,
+				   gen_grub_all};
 #define N_GENS (sizeof(every_gen) / sizeof(every_gen[0]))
 
 /* A value that could end a line, a string or a block, or expand, in any of
