@@ -13,6 +13,11 @@ _hopeless() {
 	done
 	if [ "$prev" = -C ]; then COMPREPLY=($(compgen -d -- "$cur")); return; fi
 	if [ -z "$cmd" ]; then COMPREPLY=($(compgen -W "$cmds -C --help" -- "$cur")); return; fi
+	case "$prev" in
+	--boot) local m="ipxe pxelinux grub"; [ "$cmd" = lab ] && m="$m direct"
+		COMPREPLY=($(compgen -W "$m" -- "$cur")); return ;;
+	--firmware) COMPREPLY=($(compgen -W "bios uefi secureboot" -- "$cur")); return ;;
+	esac
 	case "$cmd" in
 	root) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rollback gc rm" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--from --tar --debootstrap --mirror --include --variant --dnf --repo --keep --version --help" -- "$cur")) ;;

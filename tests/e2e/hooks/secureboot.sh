@@ -36,7 +36,9 @@ else
 fi
 mount -t efivarfs efivarfs /sys/firmware/efi/efivars
 v=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c
-echo "LAB: sb efivar SecureBoot=$($b od -An -tu1 -j4 -N1 "$v" | $b tr -d ' ')"
+# 4 bytes of attributes, then the value (busybox od cannot skip in efivarfs)
+set -- $($b od -An -tu1 "$v")
+echo "LAB: sb efivar SecureBoot=$5"
 mount -t securityfs securityfs /sys/kernel/security
 echo "LAB: sb lockdown $(cat /sys/kernel/security/lockdown)"
 $b dmesg | grep -i -e 'secure boot' -e 'locked down' | $b sed 's/^\[[ 0-9.]*\] //; s/^/LAB: sb dmesg: /'
