@@ -58,6 +58,7 @@ check "ipxe under secure boot: the node did not come up (--expect-fail)" test "$
 check "ipxe under secure boot: the firmware did fetch snponly.efi" grep -q 'sent .*/tftp/snponly.efi ' "$L"
 check "ipxe under secure boot: iPXE never ran (no boot.ipxe fetched)" sh -c "! grep -q 'sent .*/tftp/boot.ipxe' '$L'"
 check "ipxe under secure boot: no kernel was fetched" sh -c "! grep -q 'sent .*/tftp/boot/' '$L'"
-tr -d '\r' < "$c" | grep -i -m3 -e 'denied' -e 'violation' -e 'fail' | sed 's/^/# console: /'
+check "ipxe under secure boot: the firmware refused it (Access Denied)" grep -q 'failed to load .*UEFI PXEv4.*: Access Denied' "$c"
+tr -d '\r' < "$c" | grep -o 'BdsDxe: failed to load .*UEFI PXEv4.*' | sed 's/^/# console: /'
 [ "$rc" = 0 ] && rm -rf "$W"
 done_testing
