@@ -5,8 +5,9 @@
 # (checked through shim) -> hopeless-init -> the union root. The booted
 # kernel itself says Secure Boot is on and it is locked down; its signed
 # modules load (the init's, and efivarfs from the root), an unsigned one is
-# refused. Then the negative: an iPXE node (snponly.efi is not signed) does
-# not boot under the same firmware.
+# refused. Then the negatives: a grub node whose own GRUB file is missing
+# gets the default file's message and reboots; an iPXE node (snponly.efi is
+# not signed) does not boot under the same firmware.
 . "$(dirname "$0")/../lib.sh"
 W=$SCRATCH/lab-grub
 t0=$(date +%s.%N)
@@ -43,6 +44,21 @@ check "grub: virtio_net is loaded (a signed module, under lockdown)" grep -q 'LA
 check "grub: a signed module from the root loads (efivarfs)" grep -q 'LAB: sb signed-module efivarfs loaded' "$c"
 check "grub: an unsigned module is refused" grep -q 'LAB: sb unsigned-module refused' "$c"
 grep 'LAB: sb' "$c" | tr -d '\r' | sed 's/^/# /'
+[ "$rc" = 0 ] && rm -rf "$W"
+
+# No GRUB file for the machine: grub/grub.cfg says so and reboots after 30 s.
+W=$SCRATCH/lab-nofile
+HOPELESS_SB_NO_NODE_FILE=1 "$HOPELESS" lab --firmware secureboot --boot grub --expect-fail --timeout 240 \
+	--hook "$TOP/tests/e2e/hooks/secureboot.sh" --workdir "$W" --keep > "$SCRATCH/lab-nofile.out" 2>&1
+rc=$?
+cat "$SCRATCH/lab-nofile.out"
+c=$W/console-1.log L=$W/dnsmasq.log
+check "no GRUB file: the node did not come up (--expect-fail)" test "$rc" = 0
+check "no GRUB file: GRUB read grub/grub.cfg" grep -q 'sent .*/tftp/grub/grub.cfg ' "$L"
+check "no GRUB file: the default file named the MAC and why" \
+	grep -q 'hopeless: no GRUB configuration for 52:54:00:[0-9a-f:]*: not a registered node of boot method grub' "$c"
+check "no GRUB file: no kernel was fetched" sh -c "! grep -q 'sent .*/tftp/boot/' '$L'"
+check "no GRUB file: it rebooted by itself (qemu -no-reboot exited)" grep -q 'qemu exited by itself' "$SCRATCH/lab-nofile.out"
 [ "$rc" = 0 ] && rm -rf "$W"
 
 # Enforcement: the same firmware refuses iPXE's unsigned snponly.efi, so an
