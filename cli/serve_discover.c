@@ -311,13 +311,18 @@ static void register_locked(struct discoverer *d)
 	if (k && discover_proto(&w, &proto, "serve: discovery") == 0) {
 		discover_time_fmt(now_s(), when);
 		snprintf(proto.registered, sizeof(proto.registered), "discovered %s", when);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (node_add_entries(d->t, e, k, NULL, 0, &proto, "serve: discovery") == 0) {
-			for (size_t i = 0; i < k; i++)
-				printf("hopeless: serve: discovery: %s is now node %s (%s)\n", e[i].mac, e[i].hostname,
-				       e[i].ip);
 			d->registered += (long)k;
 			s.nfree -= k;
 			config_generate(d->t, 0);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			for (size_t i = 0; i < k; i++)
+				printf("hopeless: serve: discovery: %s is now node %s (%s); registered with %zu other(s) "
+				       "and configs reloaded in %.2f s\n",
+				       e[i].mac, e[i].hostname, e[i].ip, k - 1, took);
 		} else {
 			d->retry_at = now_s() + 10; /* the machines retransmit meanwhile */
 		}

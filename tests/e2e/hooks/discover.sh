@@ -40,9 +40,22 @@ hook_before_boot() {
 	disc_vm 1; q1=$QPID
 	disc_vm 2; q2=$QPID
 	deadline=$(( $(date +%s) + 200 ))
+	local regs=0 seen=""
 	while [ "$(date +%s)" -lt "$deadline" ]; do
-		grep -q "HOPELESS-LAB-MARKER up" "$WORK/console-disc1.log" &&
-			grep -q "HOPELESS-LAB-MARKER up" "$WORK/console-disc2.log" && break
+		# Say (with the lab's clock) when serve registers each and when each is up.
+		local n
+		n=$(grep -c "is now node" "$WORK/serve.log" || true)
+		if [ "$n" -gt "$regs" ]; then
+			grep "is now node" "$WORK/serve.log" | tail -n $((n - regs)) | while read -r l; do say "discover: ${l#hopeless: serve: discovery: }"; done
+			regs=$n
+		fi
+		for i in 1 2; do
+			case "$seen" in *"$i"*) continue ;; esac
+			if grep -q "HOPELESS-LAB-MARKER up" "$WORK/console-disc$i.log"; then
+				seen="$seen$i"; say "discover: VM $i up ($(since "$t0") s after both started)"
+			fi
+		done
+		[ "${#seen}" = 2 ] && break
 		kill -0 "$q1" 2>/dev/null || kill -0 "$q2" 2>/dev/null || break
 		sleep 0.5
 	done
