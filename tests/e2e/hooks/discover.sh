@@ -46,7 +46,7 @@ hook_before_boot() {
 		local n
 		n=$(grep -c "is now node" "$WORK/serve.log" || true)
 		if [ "$n" -gt "$regs" ]; then
-			grep "is now node" "$WORK/serve.log" | tail -n $((n - regs)) | while read -r l; do say "discover: ${l#hopeless: serve: discovery: }"; done
+			grep "is now node" "$WORK/serve.log" | sed -n "$((regs + 1)),${n}p" | while read -r l; do say "discover: ${l#hopeless: serve: discovery: }"; done
 			regs=$n
 		fi
 		for i in 1 2; do
