@@ -104,6 +104,11 @@ check "no window: an unknown MAC gets no lease" test -z "$(lease 1 4)"
 check "... and is not registered" test "$(H node list | grep -c 52:54:00:66:02:01)" = 0
 check "open a window of two" q H node discover 'd[01-02]' --ip 10.66.0.101+ "${A[@]}" --state image --for 5m
 sleep 1.5
+# Hostile frames first, from vb3 in another's name and malformed: none may
+# register anything (python3 writes them on a packet socket).
+check "forged frames sent" ip netns exec "$NS" python3 "$(dirname "$0")/forge-dhcp.py" vb3 52:54:00:66:02:03 52:54:00:66:02:09
+sleep 1.5
+check "... none registered a node" test "$(H node list | grep -cE '52:54:00:66:02:0[39]')" = 0
 # Two machines at once.
 lease 1 > "$SCRATCH/l1" & p1=$!
 lease 2 > "$SCRATCH/l2" & p2=$!
@@ -137,5 +142,7 @@ check "... not registered" test "$(H node list | grep -c 52:54:00:66:02:04)" = 0
 check "serve said the window ended" grep -q "discovery window ended" "$SCRATCH/serve.log"
 check "serve is still running" kill -0 "$SERVE_PID"
 kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null; SERVE_PID=""
+check "serve counted the malformed frames (the relayed one is not malformed, only ignored)" \
+	grep -q "4 malformed frame(s)" "$SCRATCH/serve.log"
 sed 's/^/# serve: /' "$SCRATCH/serve.log" | tail -n 4
 done_testing
