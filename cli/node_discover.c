@@ -20,11 +20,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int cmp_ip(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int discover_load(const struct tree *t, struct discover_window *w, char *err, size_t errlen)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -79,7 +74,7 @@ int discover_slots(const struct tree *t, const struct discover_window *w, struct
 		names[i] = s->nodes[i].hostname, ips[i] = s->nodes[i].ip;
 	if (r == 0) {
 		qsort(names, s->nnodes, sizeof(*names), cmp_str);
-		qsort(ips, s->nnodes, sizeof(*ips), cmp_ip);
+		qsort(ips, s->nnodes, sizeof(*ips), cmp_str);
 	}
 	for (size_t i = 0; r == 0 && i < s->n; i++) {
 		const char *h = s->e[i].hostname, *a = s->e[i].ip;
@@ -87,7 +82,7 @@ int discover_slots(const struct tree *t, const struct discover_window *w, struct
 		tfs_fmt(c, sizeof(c), "clients/%s", a);
 		tfs_fmt(st, sizeof(st), "state/%s", a);
 		s->free[i] = !bsearch(&h, names, s->nnodes, sizeof(*names), cmp_str) &&
-			     !bsearch(&a, ips, s->nnodes, sizeof(*ips), cmp_ip) && !tfs_exists(t, c) && !tfs_exists(t, st);
+			     !bsearch(&a, ips, s->nnodes, sizeof(*ips), cmp_str) && !tfs_exists(t, c) && !tfs_exists(t, st);
 		s->nfree += s->free[i];
 	}
 	free(names);

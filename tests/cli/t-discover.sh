@@ -127,6 +127,7 @@ check "... host keys" test -f "$T/clients/10.66.0.101/etc/ssh/ssh_host_ed25519_k
 check "... pointer files" test "$(cat "$T/clients/10.66.0.101/hopeless.root")" = r
 check "... iPXE script" test -f "$T/tftp/ipxe/52-54-00-66-02-01.ipxe"
 check "serve said dnsmasq reloaded" grep -q "dnsmasq (pid $DNS_PID) reloaded its node list" "$SCRATCH/serve.log"
+check "node set keeps how a node came" sh -c "'$HOPELESS' -C '$T' node set d02 --boot pxelinux >/dev/null && grep -q '^registered = discovered ' '$T/nodes/d02.conf'"
 check "a MAC heard again keeps its lease" test "$(lease 1)" = "$(cat "$SCRATCH/l1")"
 check "... and is not registered twice" test "$(H node list | grep -c 52:54:00:66:02:01)" = 1
 check "the full range closed the window" sh -c "'$HOPELESS' -C '$T' node discover --status | grep -qx 'window: full'"
