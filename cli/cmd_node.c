@@ -53,18 +53,31 @@ static const char usage_capture[] =
 	"--force: the node is down, but its image still carries the in-use mark (a\n"
 	"shutdown that could not unmount it): capture from a plain copy.\n";
 
+static const char usage_discover[] =
+	"usage: hopeless node discover NODESET --ip IP+ --root ROOT --overlay OVERLAY [--state image|tmpfs]\n"
+	"                              [--boot ipxe|pxelinux] [--for DURATION]\n"
+	"       hopeless node discover --close | --status\n"
+	"Opens a discovery window: while it is open, hopeless serve makes each unknown MAC\n"
+	"that PXE-boots on the cluster interface the next free node of NODESET (names and\n"
+	"addresses in order), registered like node add, and regenerates the configs so the\n"
+	"machine boots. It ends after DURATION (90s, 30m, 2h, 1d; default 1h, at most 7d),\n"
+	"when every name is taken, or with --close. Any machine on the segment can become\n"
+	"a node while it is open.\n";
+
 static void node_usage(FILE *f)
 {
-	fprintf(f, "%s%s%s%s%s%s%s%s%s", usage_add, usage_list, usage_show, usage_set, usage_rm, usage_reset,
-		usage_inspect, usage_diff, usage_capture);
+	fprintf(f, "%s%s%s%s%s%s%s%s%s%s", usage_add, usage_list, usage_show, usage_set, usage_rm, usage_reset,
+		usage_inspect, usage_diff, usage_capture, usage_discover);
 }
 
 enum { OPT_IP = 1, OPT_MAC, OPT_MACFILE, OPT_MACS, OPT_ROOT, OPT_OVERLAY, OPT_STATE, OPT_BOOT, OPT_APPEND, OPT_SERVER,
-       OPT_TEMPLATE, OPT_RSA, OPT_JSON, OPT_PURGE, OPT_NOBACKUP, OPT_FORCE, OPT_INTO, OPT_PATHS };
+       OPT_TEMPLATE, OPT_RSA, OPT_JSON, OPT_PURGE, OPT_NOBACKUP, OPT_FORCE, OPT_INTO, OPT_PATHS, OPT_FOR,
+       OPT_CLOSE, OPT_STATUS };
 
 struct parsed {
 	struct add_opts add;
 	struct set_opts set;
+	struct discover_opts disc;
 	int json, purge, no_backup, force, paths;
 	const char *into;
 	const char *const *pos; /* the positional arguments (capture: HOST then the --paths) */
@@ -83,6 +96,8 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		{"json", no_argument, NULL, OPT_JSON},            {"purge", no_argument, NULL, OPT_PURGE},
 		{"no-backup", no_argument, NULL, OPT_NOBACKUP},   {"force", no_argument, NULL, OPT_FORCE},
 		{"into", required_argument, NULL, OPT_INTO},      {"paths", no_argument, NULL, OPT_PATHS},
+		{"for", required_argument, NULL, OPT_FOR},        {"close", no_argument, NULL, OPT_CLOSE},
+		{"status", no_argument, NULL, OPT_STATUS},
 		{0}};
 	memset(p, 0, sizeof(*p));
 	opterr = 0;
@@ -108,6 +123,9 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		case OPT_FORCE: p->force = 1; break;
 		case OPT_INTO: p->into = optarg; break;
 		case OPT_PATHS: p->paths = 1; break;
+		case OPT_FOR: p->disc.dur = optarg; break;
+		case OPT_CLOSE: p->disc.close = 1; break;
+		case OPT_STATUS: p->disc.status = 1; break;
 		case ':': return cli_error(w, "%s: needs a value", argv[optind - 1]);
 		default: return cli_error(w, "%s: unknown option (see hopeless %s --help)", argv[optind - 1], w);
 		}
@@ -132,6 +150,8 @@ static int only(const struct parsed *p, const char *w, int add, int set, int jso
 	if ((!json && p->json) || (!purge && p->purge) || (!nobackup && p->no_backup) || (!force && p->force))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
 	if (strcmp(w, "node capture") && (p->into || p->paths))
+		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
+	if (strcmp(w, "node discover") && (p->disc.dur || p->disc.close || p->disc.status))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
 	return 0;
 }
@@ -199,6 +219,12 @@ static int dispatch(struct tree *t, const char *sub, struct parsed *p)
 			return cli_error(w, "--paths needs at least one PATH (see hopeless node capture --help)");
 		return node_capture(t, p->pos[0], p->into, p->pos + 1, (size_t)p->npos - 1, p->force);
 	}
+	if (!strcmp(sub, "discover")) {
+		/* node_discover checks which of add's and set's options it takes. */
+		if (only(p, w, 1, 1, 0, 0, 0, 0) || want_args(p, w, 0, 1))
+			return 1;
+		return node_discover(t, p->npos ? p->pos[0] : NULL, &p->add, &p->set, &p->disc);
+	}
 	return cli_error("node", "%s: unknown subcommand (see hopeless node --help)", sub);
 }
 
@@ -208,7 +234,7 @@ static const char *sub_usage(const char *sub)
 		const char *name, *usage;
 	} u[] = {{"add", usage_add},     {"list", usage_list},   {"show", usage_show},      {"set", usage_set},
 		 {"rm", usage_rm},       {"reset", usage_reset}, {"inspect", usage_inspect},
-		 {"diff", usage_diff},   {"capture", usage_capture}};
+		 {"diff", usage_diff},   {"capture", usage_capture}, {"discover", usage_discover}};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		if (!strcmp(sub, u[i].name))
 			return u[i].usage;
@@ -238,7 +264,8 @@ int cmd_node(int argc, char **argv, struct cli_ctx *ctx)
 	/* list, show, inspect and diff only read (diff's private copy of an
 	 * image in use lives in .work/ under a name of its own); the rest,
 	 * capture included, change the tree. */
-	int writes = strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "inspect") && strcmp(sub, "diff");
+	int writes = strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "inspect") && strcmp(sub, "diff") &&
+		     !(!strcmp(sub, "discover") && p.disc.status);
 	if (cli_open_tree(&t, ctx, "node", writes) < 0)
 		return 1;
 	int rc = dispatch(&t, sub, &p);

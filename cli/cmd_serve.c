@@ -17,6 +17,7 @@
  * name is kept as its source's (and counted). See docs/status.md for what
  * IP-based trust does not cover. */
 #include "cli.h"
+#include "serve_discover.h"
 #include "mkdir.h"
 #include "syslog.h"
 #include "validate.h"
@@ -353,12 +354,21 @@ static int start_services(struct service svc[3], const struct tree *t, const cha
 
 /* Receive events and handle signals until SIGTERM/SIGINT (0) or a service
  * dies or poll fails (1). */
-static int serve_loop(struct receiver *rx, int sfd, struct service *svc, int nsvc, const char *log_dir)
+static int serve_loop(struct receiver *rx, int sfd, struct service *svc, int nsvc, const char *log_dir,
+		      struct discoverer *dz)
 {
 	int status = 0;
 	while (status == 0) {
-		struct pollfd pfd[2] = {{.fd = rx->fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-		if (poll(pfd, 2, -1) < 0) {
+		/* The third is discovery's socket (-1, ignored, without a window);
+		 * waking once a second lets discovery follow its window file. */
+		struct pollfd pfd[3] = {{.fd = rx->fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN},
+					{.fd = sdisc_fd(dz), .events = POLLIN}};
+		int np = poll(pfd, 3, 1000);
+		if (np >= 0 && (pfd[2].revents & POLLIN))
+			sdisc_receive(dz);
+		if (np >= 0)
+			sdisc_tick(dz);
+		if (np < 0) {
 			if (errno == EINTR)
 				continue;
 			status = cli_error("serve", "poll: %s", strerror(errno));
@@ -460,7 +470,9 @@ static void usage(FILE *f)
 		   "registered nodes' addresses are heard (others are counted and dropped; the\n"
 		   "list follows nodes/ and SIGHUP); an event is its source's, whatever host name\n"
 		   "it claims. Pid files in run/, service logs in log/. SIGTERM or SIGINT stops\n"
-		   "everything it started.\n"
+		   "everything it started. While a discovery window is open (hopeless node discover),\n"
+		   "unknown MACs that PXE-boot on the tree's interface become nodes (also with\n"
+		   "--events-only).\n"
 		   "  --events-only   only the event receiver (DHCP, NFS and HTTP run elsewhere)\n"
 		   "  --foreground    stay attached to the terminal (default: detach, pid in run/serve.pid)\n"
 		   "  --listen A:P    receive events on address A, port P instead\n");
@@ -555,8 +567,11 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 	       events_only || !t.conf.http_port ? "" : "; nginx serves tftp/ over HTTP");
 	fflush(stdout);
 
+	struct discoverer dz;
+	sdisc_init(&dz, &t);
 	if (status == 0)
-		status = serve_loop(&rx, sfd, svc, nsvc, log_dir);
+		status = serve_loop(&rx, sfd, svc, nsvc, log_dir, &dz);
+	sdisc_stop(&dz);
 	stop_services(svc, nsvc);
 	printf("hopeless: serve: stopped; %ld event(s) accepted, %ld datagram(s) rejected, %ld dropped from "
 	       "unregistered addresses, %ld claiming another host name\n", rx.accepted, rx.rejected, rx.dropped,

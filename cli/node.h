@@ -12,6 +12,7 @@
 #define HOPELESS_NODE_H
 #include "cli.h"
 #include "upperfs.h"
+#include "nodeset.h"
 #include <stdint.h>
 #include <time.h>
 
@@ -33,7 +34,8 @@ int node_layer_arg(char *name, size_t cap, int *pin, const char *val, const char
 int node_put_pointers(struct tree *t, const char *client_rel, const struct tree_node *nd);
 /* Settings shared by add and set, checked the same way by both (prints). */
 int node_check_settings(struct tree *t, const struct tree_node *nd, const char *w);
-/* An address and a MAC a node can have on this cluster (prints). */
+/* An address and a MAC a node can have on this cluster (prints); mac NULL:
+ * the address only. */
 int node_check_addr(const struct tree *t, const char *ip, const char *mac, const char *w);
 /* clients/<ip>/<name> = value + newline, atomically (no fsync: batches sync). */
 int node_put_line(struct tree *t, const char *client_rel, const char *name, const char *value);
@@ -62,6 +64,42 @@ int state_image_fd_in_use(int fd, const char **why);
 int state_refuse_running(struct tree *t, const struct tree_node *d, int force, const char *w);
 
 int node_add(struct tree *t, const char *spec, const struct add_opts *o, const struct tree_node *proto);
+/* node add's checks and creation for entries already filled (names,
+ * addresses, MACs), all or nothing; prints errors as w, nothing on success.
+ * node discover and serve's discovery register nodes through it. */
+int node_add_entries(struct tree *t, struct nodeset_entry *e, size_t n, const char *tmpl, int ssh_rsa,
+		     const struct tree_node *proto, const char *w);
+/* node add's checks of names and addresses (valid, on the cluster network,
+ * not used by a node of the tree nor twice in e, no leftover clients/<ip>
+ * or state/<ip>); MACs too when macs is set. Prints, returns 1 on refusal. */
+int node_check_batch(struct tree *t, struct nodeset_entry *e, size_t n, int macs, const char *w);
+/* node_discover.c: the window (open, --close, --status) */
+struct discover_opts {
+	const char *dur; /* --for */
+	int close, status;
+};
+int node_discover(struct tree *t, const char *spec, const struct add_opts *a, const struct set_opts *s,
+		  const struct discover_opts *d);
+struct discover_window;
+/* <tree>/discover.conf: -ENOENT when there is none; err says the rest. */
+int discover_load(const struct tree *t, struct discover_window *w, char *err, size_t errlen);
+int discover_save(struct tree *t, const struct discover_window *w);
+/* The window's names and addresses in order, which of them are free (no
+ * node has the name or the address, no clients/<ip> or state/<ip> left),
+ * and the tree's nodes as loaded for that. */
+struct discover_slots {
+	struct nodeset_entry *e;
+	size_t n;
+	unsigned char *free;
+	size_t nfree;
+	struct tree_node *nodes;
+	size_t nnodes;
+};
+int discover_slots(const struct tree *t, const struct discover_window *w, struct discover_slots *s, char *err,
+		   size_t errlen);
+void discover_slots_free(struct discover_slots *s);
+/* What every node the window registers gets (prints on error). */
+int discover_proto(const struct discover_window *win, struct tree_node *proto, const char *w);
 int node_list(struct tree *t, int json);
 int node_show(struct tree *t, const char *host);
 int node_set(struct tree *t, const char *host, const struct set_opts *o);

@@ -58,7 +58,7 @@ static int load_entries(const char *spec, const struct add_opts *o, struct nodes
 	return r;
 }
 
-static int validate_entry(struct nodeset_entry *e, const char *w)
+static int validate_entry(struct nodeset_entry *e, int macs, const char *w)
 {
 	const char *why;
 	uint8_t m[6];
@@ -66,6 +66,8 @@ static int validate_entry(struct nodeset_entry *e, const char *w)
 		return cli_error(w, "%s: %s", e->hostname, why);
 	if (validate_ipv4(e->ip, NULL, &why) < 0)
 		return cli_error(w, "%s: %s (give --ip A.B.C.D)", e->ip, why);
+	if (!macs)
+		return 0;
 	if (validate_mac(e->mac, m, &why) < 0)
 		return cli_error(w, "%s: %s", e->mac, why);
 	/* One spelling everywhere: lower case, colons. */
@@ -148,10 +150,10 @@ static int find_dups(struct dupkey *k, const struct nodeset_entry *e, size_t n, 
 	return 0;
 }
 
-static int check_batch(struct tree *t, struct nodeset_entry *e, size_t n, const char *w)
+int node_check_batch(struct tree *t, struct nodeset_entry *e, size_t n, int macs, const char *w)
 {
 	for (size_t i = 0; i < n; i++)
-		if (validate_entry(&e[i], w) || node_check_addr(t, e[i].ip, e[i].mac, w))
+		if (validate_entry(&e[i], macs, w) || node_check_addr(t, e[i].ip, macs ? e[i].mac : NULL, w))
 			return 1;
 	struct tree_node *nodes;
 	size_t m;
@@ -160,7 +162,7 @@ static int check_batch(struct tree *t, struct nodeset_entry *e, size_t n, const 
 		return cli_error(w, "%s", err);
 	struct dupkey *k = malloc((n + m) * sizeof(*k));
 	int rc = k ? 0 : cli_error(w, "out of memory");
-	for (int kind = 0; kind < 3 && !rc; kind++)
+	for (int kind = 0; kind < (macs ? 3 : 2) && !rc; kind++)
 		rc = find_dups(k, e, n, nodes, m, kind, w);
 	free(k);
 	free(nodes);
@@ -338,23 +340,30 @@ static int resolve_template(struct tree *t, const char *name, const char *w)
 	return cli_error(w, "--template %s: %s", name, strerror(-fd)), -2;
 }
 
+int node_add_entries(struct tree *t, struct nodeset_entry *e, size_t n, const char *tmpl_name, int ssh_rsa,
+		     const struct tree_node *proto, const char *w)
+{
+	int tmpl = -1;
+	int rc = node_check_batch(t, e, n, 1, w);
+	if (!rc)
+		rc = node_check_settings(t, proto, w);
+	if (!rc && (tmpl = resolve_template(t, tmpl_name ? tmpl_name : "default", w)) == -2)
+		rc = 1;
+	if (!rc)
+		rc = create_nodes(t, e, n, proto, tmpl, ssh_rsa, w);
+	if (tmpl >= 0)
+		close(tmpl);
+	return rc;
+}
+
 int node_add(struct tree *t, const char *spec, const struct add_opts *o, const struct tree_node *proto)
 {
 	const char *w = "node add";
 	struct nodeset_entry *e = NULL;
 	size_t n = 0;
-	int tmpl = -1;
 	if (load_entries(spec, o, &e, &n, w))
 		return 1;
-	int rc = check_batch(t, e, n, w);
-	if (!rc)
-		rc = node_check_settings(t, proto, w);
-	if (!rc && (tmpl = resolve_template(t, o->tmpl ? o->tmpl : "default", w)) == -2)
-		rc = 1;
-	if (!rc)
-		rc = create_nodes(t, e, n, proto, tmpl, o->ssh_rsa, w);
-	if (tmpl >= 0)
-		close(tmpl);
+	int rc = node_add_entries(t, e, n, o->tmpl, o->ssh_rsa, proto, w);
 	if (!rc && n == 1)
 		printf("hopeless: node %s added (%s, %s, root %s, overlay %s, state %s)\n", e[0].hostname, e[0].ip,
 		       e[0].mac, proto->root, proto->overlay, proto->state);
@@ -367,4 +376,3 @@ int node_add(struct tree *t, const char *spec, const struct add_opts *o, const s
 	free(e);
 	return rc;
 }
-

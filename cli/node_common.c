@@ -78,7 +78,7 @@ int node_check_addr(const struct tree *t, const char *ip, const char *mac, const
 	const char *why;
 	if (validate_node_ip(ip, t->conf.server, t->conf.netmask, &why) < 0)
 		return cli_error(w, "%s: %s; a node needs an address of its own on the cluster network", ip, why);
-	if (validate_node_mac(mac, &why) < 0)
+	if (mac && validate_node_mac(mac, &why) < 0)
 		return cli_error(w, "%s: %s; give the MAC of the node's boot NIC", mac, why);
 	return 0;
 }

@@ -36,8 +36,8 @@ int node_list(struct tree *t, int json)
 	if (json)
 		printf("[");
 	else
-		printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %-15s %-28s %s\n", "HOSTNAME", "IP", "MAC", "ROOT",
-		       "OVERLAY", "STATE", "BOOT", "SERVER", "RUNNING", "NEXT-BOOT");
+		printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %-15s %-28s %-28s %s\n", "HOSTNAME", "IP", "MAC", "ROOT",
+		       "OVERLAY", "STATE", "BOOT", "SERVER", "RUNNING", "NEXT-BOOT", "REGISTERED");
 	struct node_versions *nv = calloc(n ? n : 1, sizeof(*nv));
 	if (!nv || node_versions_all(t, nodes, n, nv) < 0) {
 		free(nv);
@@ -47,11 +47,16 @@ int node_list(struct tree *t, int json)
 	for (size_t i = 0; i < n; i++) {
 		const struct tree_node *d = &nodes[i];
 		const char *server = d->server[0] ? d->server : t->conf.server;
-		char run[160], next[160];
+		char run[160], next[160], reg[48];
 		versions_text(&nv[i], run, sizeof(run), next, sizeof(next));
+		/* One word, so the column splits like the others: discovered@TIME. */
+		if (d->registered[0])
+			snprintf(reg, sizeof(reg), "discovered@%s", d->registered + 11);
+		else
+			snprintf(reg, sizeof(reg), "manual");
 		if (!json) {
-			printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %-15s %-28s %s\n", d->hostname, d->ip, d->mac,
-			       d->root, d->overlay, d->state, d->boot, server, run, next);
+			printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %-15s %-28s %-28s %s\n", d->hostname, d->ip,
+			       d->mac, d->root, d->overlay, d->state, d->boot, server, run, next, reg);
 			continue;
 		}
 		printf("%s\n  {", i ? "," : "");
@@ -65,6 +70,8 @@ int node_list(struct tree *t, int json)
 		json_str("server", server, 0);
 		json_str("running", strcmp(run, "-") ? run : "", 0);
 		json_str("next_boot", next, 0);
+		json_str("registered", d->registered[0] ? "discovered" : "manual", 0);
+		json_str("registered_at", d->registered[0] ? d->registered + 11 : "", 0);
 		json_str("append", d->append, 1);
 		printf("}");
 	}
@@ -95,6 +102,7 @@ int node_show(struct tree *t, const char *host)
 	       d.mac, d.root, d.overlay, d.state, d.boot);
 	printf("server: %s%s\nappend: %s\n", d.server[0] ? d.server : t->conf.server,
 	       d.server[0] ? "" : " (the cluster's)", d.append);
+	printf("registered: %s\n", d.registered[0] ? d.registered : "manual");
 	struct strbuf sb = STRBUF_INIT;
 	if (gen_cmdline(t, &d, &sb) == 0)
 		printf("cmdline: %s\n", sb_str(&sb));

@@ -1,6 +1,7 @@
 /* The cluster tree model: reading and writing the settings and the node
  * registrations, locking, listing. */
 #include "tree.h"
+#include "discover.h"
 #include "validate.h"
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -218,6 +219,13 @@ static int node_kv(void *ctx, const char *key, const char *val, char *err, size_
 		return set_field(n->append, sizeof(n->append), key, val, err, errlen);
 	if (!strcmp(key, "server"))
 		return set_field(n->server, sizeof(n->server), key, val, err, errlen);
+	if (!strcmp(key, "registered")) {
+		if (discover_registered_ok(val) < 0) {
+			snprintf(err, errlen, "registered: want 'discovered YYYY-MM-DDTHH:MM:SSZ'");
+			return -EINVAL;
+		}
+		return set_field(n->registered, sizeof(n->registered), key, val, err, errlen);
+	}
 	snprintf(err, errlen, "unknown key '%s'", key);
 	return -EINVAL;
 }
@@ -268,6 +276,8 @@ int tree_node_format(const struct tree_node *n, struct strbuf *sb)
 			  n->hostname, n->ip, n->mac, n->state, n->boot, n->append);
 	if (r == 0 && n->server[0])
 		r = sb_printf(sb, "server = %s\n", n->server);
+	if (r == 0 && n->registered[0])
+		r = sb_printf(sb, "registered = %s\n", n->registered);
 	return r;
 }
 

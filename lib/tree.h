@@ -56,6 +56,9 @@ struct tree_node {
 	char overlay[64]; /* layer name, from clients/<ip>/hopeless.overlay */
 	int root_pin;     /* N of "root@N" in the pointer file, 0: the current version */
 	int overlay_pin;
+	/* How the node came: "" by hand (node add), or "discovered <time>"
+	 * (node discover; see discover.h). */
+	char registered[40];
 };
 
 struct tree {

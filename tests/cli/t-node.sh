@@ -54,9 +54,9 @@ check "list --json parses" python3 -c "
 import json,subprocess,sys
 a=json.loads(subprocess.check_output(['$HOPELESS','-C','$T','node','list','--json']))
 assert [n['hostname'] for n in a]==['n1','n2','n3'], a
-keys={'hostname','ip','mac','root','overlay','state','boot','server','running','next_boot','append'}
+keys={'hostname','ip','mac','root','overlay','state','boot','server','running','next_boot','registered','registered_at','append'}
 assert all(set(n)==keys for n in a), a
-assert a[1]['state']=='tmpfs' and a[0]['server']=='10.9.0.1'"
+assert a[1]['state']=='tmpfs' and a[0]['server']=='10.9.0.1' and a[0]['registered']=='manual'"
 H node show n1 > "$SCRATCH/show"
 check "show: ip" grep -qx 'ip: 10.9.0.11' "$SCRATCH/show"
 check "show: host overlay path" grep -qx "host overlay: $T/clients/10.9.0.11" "$SCRATCH/show"
