@@ -26,7 +26,12 @@ static const char usage_show[] = "usage: hopeless node show HOST\n";
 static const char usage_set[] =
 	"usage: hopeless node set NODESET [--root R[@N]] [--overlay O[@N]] [--state image|tmpfs] [--append ARGS]\n"
 	"                              [--server IP[,IP]] [--boot ipxe|pxelinux|grub]\n"
-	"Switching to image creates the image if missing; switching to tmpfs keeps it.\n";
+	"       hopeless node set NODESET [--bmc ADDR[+][:PORT]] [--bmc-user USER]\n"
+	"                              [--bmc-password-file FILE | --bmc-password-stdin]\n"
+	"       hopeless node set NODESET --no-bmc\n"
+	"Switching to image creates the image if missing; switching to tmpfs keeps it.\n"
+	"The BMC (for hopeless power and console) is kept in bmc/<host>.conf, root only;\n"
+	"A.B.C.D+ gives consecutive addresses; the password is the first line of FILE.\n";
 static const char usage_rm[] = "usage: hopeless node rm HOST [--purge [--no-backup]] [--force]\n"
 			       "Keeps state/<ip> unless --purge; a purge keeps the image as\n"
 			       "backups/<ip>/rw.img.<YYYYmmddTHHMMSS> unless --no-backup.\n"
@@ -72,7 +77,7 @@ static void node_usage(FILE *f)
 
 enum { OPT_IP = 1, OPT_MAC, OPT_MACFILE, OPT_MACS, OPT_ROOT, OPT_OVERLAY, OPT_STATE, OPT_BOOT, OPT_APPEND, OPT_SERVER,
        OPT_TEMPLATE, OPT_RSA, OPT_JSON, OPT_PURGE, OPT_NOBACKUP, OPT_FORCE, OPT_INTO, OPT_PATHS, OPT_FOR,
-       OPT_CLOSE, OPT_STATUS };
+       OPT_CLOSE, OPT_STATUS, OPT_BMC, OPT_BMC_USER, OPT_BMC_PWFILE, OPT_BMC_PWSTDIN, OPT_NO_BMC };
 
 struct parsed {
 	struct add_opts add;
@@ -98,6 +103,9 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		{"into", required_argument, NULL, OPT_INTO},      {"paths", no_argument, NULL, OPT_PATHS},
 		{"for", required_argument, NULL, OPT_FOR},        {"close", no_argument, NULL, OPT_CLOSE},
 		{"status", no_argument, NULL, OPT_STATUS},
+		{"bmc", required_argument, NULL, OPT_BMC},        {"bmc-user", required_argument, NULL, OPT_BMC_USER},
+		{"bmc-password-file", required_argument, NULL, OPT_BMC_PWFILE},
+		{"bmc-password-stdin", no_argument, NULL, OPT_BMC_PWSTDIN}, {"no-bmc", no_argument, NULL, OPT_NO_BMC},
 		{0}};
 	memset(p, 0, sizeof(*p));
 	opterr = 0;
@@ -126,6 +134,11 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		case OPT_FOR: p->disc.dur = optarg; break;
 		case OPT_CLOSE: p->disc.close = 1; break;
 		case OPT_STATUS: p->disc.status = 1; break;
+		case OPT_BMC: p->set.bmc = optarg; break;
+		case OPT_BMC_USER: p->set.bmc_user = optarg; break;
+		case OPT_BMC_PWFILE: p->set.bmc_pw_file = optarg; break;
+		case OPT_BMC_PWSTDIN: p->set.bmc_pw_stdin = 1; break;
+		case OPT_NO_BMC: p->set.no_bmc = 1; break;
 		case ':': return cli_error(w, "%s: needs a value", argv[optind - 1]);
 		default: return cli_error(w, "%s: unknown option (see hopeless %s --help)", argv[optind - 1], w);
 		}
@@ -145,7 +158,7 @@ static int only(const struct parsed *p, const char *w, int add, int set, int jso
 	const struct set_opts *s = &p->set;
 	if (!add && (a->ip || a->mac || a->mac_file || a->csv || a->tmpl || a->ssh_rsa))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
-	if (!set && (s->root || s->overlay || s->state || s->boot || s->append || s->server))
+	if (!set && (s->root || s->overlay || s->state || s->boot || s->append || s->server || SET_OPTS_BMC(s)))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
 	if ((!json && p->json) || (!purge && p->purge) || (!nobackup && p->no_backup) || (!force && p->force))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
@@ -179,6 +192,8 @@ static int dispatch(struct tree *t, const char *sub, struct parsed *p)
 	if (!strcmp(sub, "add")) {
 		if (only(p, w, 1, 1, 0, 0, 0, 0) || want_args(p, w, 0, 1))
 			return 1;
+		if (SET_OPTS_BMC(&p->set))
+			return cli_error(w, "BMC options go to node set, once the node is added");
 		struct tree_node proto;
 		memset(&proto, 0, sizeof(proto));
 		const struct set_opts *s = &p->set;
@@ -223,6 +238,8 @@ static int dispatch(struct tree *t, const char *sub, struct parsed *p)
 		/* node_discover checks which of add's and set's options it takes. */
 		if (only(p, w, 1, 1, 0, 0, 0, 0) || want_args(p, w, 0, 1))
 			return 1;
+		if (SET_OPTS_BMC(&p->set))
+			return cli_error(w, "BMC options go to node set, once the node is registered");
 		return node_discover(t, p->npos ? p->pos[0] : NULL, &p->add, &p->set, &p->disc);
 	}
 	return cli_error("node", "%s: unknown subcommand (see hopeless node --help)", sub);

@@ -24,7 +24,11 @@ struct add_opts {
 };
 struct set_opts {
 	const char *root, *overlay, *state, *boot, *append, *server;
+	/* The BMC (node_bmc.c): address, user, where the password comes from. */
+	const char *bmc, *bmc_user, *bmc_pw_file;
+	int bmc_pw_stdin, no_bmc;
 };
+#define SET_OPTS_BMC(o) ((o)->bmc || (o)->bmc_user || (o)->bmc_pw_file || (o)->bmc_pw_stdin || (o)->no_bmc)
 
 /* node_common.c */
 int node_copy_arg(char *dst, size_t cap, const char *val, const char *w, const char *opt);
@@ -103,6 +107,10 @@ int discover_proto(const struct discover_window *win, struct tree_node *proto, c
 int node_list(struct tree *t, int json);
 int node_show(struct tree *t, const char *host);
 int node_set(struct tree *t, const char *host, const struct set_opts *o);
+/* node set with BMC options only: bmc/<host>.conf of each node. */
+int node_bmc_set(struct tree *t, const char *spec, const struct set_opts *o);
+/* The "bmc:" line of node show: address and user, never the password. */
+void node_show_bmc(const struct tree *t, const char *host);
 int node_rm(struct tree *t, const char *host, int purge, int backup, int force);
 int node_reset(struct tree *t, const char *host, int backup, int force);
 int node_inspect(struct tree *t, const char *host, const char *path);

@@ -108,6 +108,7 @@ int node_show(struct tree *t, const char *host)
 		printf("cmdline: %s\n", sb_str(&sb));
 	sb_free(&sb);
 	printf("conf: %s/nodes/%s.conf\n", t->dir, d.hostname);
+	node_show_bmc(t, d.hostname);
 	printf("host overlay: %s/clients/%s\n", t->dir, d.ip);
 	static const char *const keys[] = {"ed25519", "ecdsa", "rsa"};
 	printf("ssh host keys:");

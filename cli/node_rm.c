@@ -1,6 +1,7 @@
 /* hopeless node rm: unregister a node. Its host overlay goes; its state
  * stays unless --purge, and a purge keeps the image in backups/<ip>/ unless
  * --no-backup. A node whose image is in use is not purged without --force. */
+#include "bmc.h"
 #include "node.h"
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +33,11 @@ static int rm_entries(struct tree *t, const struct tree_node *d, int purge)
 			tfs_rename(t, gone_s, state, 0);
 		return r;
 	}
+	/* Its BMC credentials go with it: a later node of that name gets its own. */
+	int r0 = bmc_remove(t, d->hostname);
+	if (r0 < 0)
+		fprintf(stderr, "hopeless: node rm: %s: could not delete %s/bmc/%s.conf: %s\n", d->hostname, t->dir,
+			d->hostname, strerror(-r0));
 	int r1 = tfs_remove_tree(t, gone_c), r2 = tfs_remove_tree(t, gone_s);
 	if (r1 < 0 || r2 < 0)
 		fprintf(stderr, "hopeless: node rm: %s: could not delete %s/%s: %s\n", d->hostname, t->dir,

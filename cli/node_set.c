@@ -118,6 +118,11 @@ static int set_all(struct tree *t, struct nodeset_entry *e, size_t n, const stru
 int node_set(struct tree *t, const char *spec, const struct set_opts *o)
 {
 	const char *w = "node set";
+	if (SET_OPTS_BMC(o)) {
+		if (o->root || o->overlay || o->state || o->boot || o->append || o->server)
+			return cli_error(w, "BMC options go in a node set of their own (see hopeless node set --help)");
+		return node_bmc_set(t, spec, o);
+	}
 	if (!o->root && !o->overlay && !o->state && !o->boot && !o->append && !o->server)
 		return cli_error(w, "%s: nothing to change (see hopeless node set --help)", spec);
 	struct nodeset_entry *e = NULL;
