@@ -21,6 +21,12 @@ int cmd_users(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_check(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_status(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_power(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_console(int argc, char **argv, struct cli_ctx *ctx);
+/* serve_console.c: the process that keeps a console recorder running for
+ * every node with a BMC; its pid (or -1). */
+#include <signal.h>
+pid_t serve_console_start(struct tree *t, const sigset_t *orig);
 
 /* Print "hopeless: <what>: <message>" on stderr; returns 1 (the exit status). */
 int cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

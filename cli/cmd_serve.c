@@ -462,7 +462,7 @@ static int signal_fd(sigset_t *orig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: hopeless serve [--events-only] [--foreground] [--listen ADDR[:PORT]]\n"
+	fprintf(f, "usage: hopeless serve [--events-only] [--no-consoles] [--foreground] [--listen ADDR[:PORT]]\n"
 		   "Runs dnsmasq (-C etc/dnsmasq.conf), nfs-ganesha (-f etc/ganesha.conf) and, unless\n"
 		   "http_port = 0, nginx (-c etc/nginx.conf: the boot files over HTTP) from the\n"
 		   "tree, and the boot-event receiver: UDP syslog (RFC 5424) on the tree's server\n"
@@ -474,6 +474,8 @@ static void usage(FILE *f)
 		   "unknown MACs that PXE-boot on the tree's interface become nodes (also with\n"
 		   "--events-only).\n"
 		   "  --events-only   only the event receiver (DHCP, NFS and HTTP run elsewhere)\n"
+		   "  --no-consoles   do not record the nodes' consoles (default: one recorder per\n"
+		   "                  node with a BMC, into log/console/NODE.log)\n"
 		   "  --foreground    stay attached to the terminal (default: detach, pid in run/serve.pid)\n"
 		   "  --listen A:P    receive events on address A, port P instead\n");
 }
@@ -484,13 +486,15 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		usage(stdout);
 		return 0;
 	}
-	int events_only = 0, foreground = 0;
+	int events_only = 0, foreground = 0, consoles = 1;
 	const char *listen = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--events-only"))
 			events_only = 1;
 		else if (!strcmp(argv[i], "--foreground"))
 			foreground = 1;
+		else if (!strcmp(argv[i], "--no-consoles"))
+			consoles = 0;
 		else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
 			listen = argv[++i];
 		else if (!strncmp(argv[i], "--listen=", 9))
@@ -558,13 +562,16 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 	sigset_t orig;
 	int sfd = signal_fd(&orig);
 
-	struct service svc[3] = {{"dnsmasq", 0}, {"nfs-ganesha", 0}, {"nginx", 0}};
+	struct service svc[4] = {{"dnsmasq", 0}, {"nfs-ganesha", 0}, {"nginx", 0}, {"console recorders", 0}};
 	int nsvc = events_only ? 0 : 3, status = 0;
 	if (!events_only)
 		status = start_services(svc, &t, run_dir, log_dir, conf_dns, conf_nfs, &orig);
-	printf("hopeless: serve: receiving boot events on %s/udp into %s%s%s\n", listen, rx.log_path,
+	if (consoles) /* the recorders of log/console/ (serve_console.c) */
+		svc[nsvc++] = (struct service){"console recorders", serve_console_start(&t, &orig)};
+	printf("hopeless: serve: receiving boot events on %s/udp into %s%s%s%s\n", listen, rx.log_path,
 	       events_only ? " (events only)" : "; dnsmasq and nfs-ganesha started",
-	       events_only || !t.conf.http_port ? "" : "; nginx serves tftp/ over HTTP");
+	       events_only || !t.conf.http_port ? "" : "; nginx serves tftp/ over HTTP",
+	       consoles ? "; recording consoles in log/console/" : "");
 	fflush(stdout);
 
 	struct discoverer dz;

@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	{"shell", cmd_shell, "chroot into a root, or into an overlay over its root"},
 	{"users", cmd_users, "copy the head node's users into an overlay"},
 	{"status", cmd_status, "show what every node is doing"},
+	{"power", cmd_power, "power nodes on, off, cycle or reset through their BMC"},
+	{"console", cmd_console, "a node's serial console through its BMC, or its kept log"},
 	{"serve", cmd_serve, "run dnsmasq, nfs-ganesha and the event receiver"},
 	{"lab", cmd_lab, "boot a virtual cluster on this machine"},
 };
