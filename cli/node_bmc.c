@@ -90,7 +90,8 @@ static int next_confs(struct tree *t, const struct set_opts *o, struct nodeset_e
 		if (tree_node_load(t, e[i].hostname, &d, err, sizeof(err)) < 0)
 			return cli_error(w, "%s", err);
 		int r = bmc_load(t, d.hostname, &old[i], err, sizeof(err));
-		if (r < 0 && r != -ENOENT)
+		/* --no-bmc removes even a damaged file (nothing to put back then). */
+		if (r < 0 && r != -ENOENT && !o->no_bmc)
 			return cli_error(w, "%s", err);
 		had[i] = r == 0;
 		nx[i] = old[i];
