@@ -2,7 +2,7 @@
 _hopeless() {
 	local cur prev words cword
 	_init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
-	local cmds="init root overlay node initramfs config check shell users status serve lab"
+	local cmds="init root overlay node initramfs config check shell users status power console serve lab"
 	local i cmd="" sub=""
 	for ((i = 1; i < cword; i++)); do
 		case "${words[i]}" in
@@ -24,14 +24,17 @@ _hopeless() {
 	overlay) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rollback gc rm" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--from-template --keep --version --help" -- "$cur")) ;;
 	node) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show set rm reset inspect diff capture discover" -- "$cur")) ||
-		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --template --json --purge --no-backup --force --ssh-rsa --into --paths --for --close --status --help" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --template --json --purge --no-backup --force --ssh-rsa --into --paths --for --close --status --bmc --bmc-user --bmc-password-file --bmc-password-stdin --no-bmc --help" -- "$cur")) ;;
 	initramfs) [ -z "$sub" ] && COMPREPLY=($(compgen -W "build" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--root --rescue-shell --nic --modules --help" -- "$cur")) ;;
 	init) COMPREPLY=($(compgen -W "--server --netmask --interface --append --nfs-server --image-size --domain --image-mmp --help" -- "$cur")) ;;
 	shell) COMPREPLY=($(compgen -W "--root --help" -- "$cur")) ;;
 	users) COMPREPLY=($(compgen -W "sync --from --help" -- "$cur")) ;;
 	status) COMPREPLY=($(compgen -W "--watch --log --json --help" -- "$cur")) ;;
-	serve) COMPREPLY=($(compgen -W "--events-only --foreground --listen --help" -- "$cur")) ;;
+	power) [ -z "$sub" ] && COMPREPLY=($(compgen -W "on off cycle reset status" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--fanout --timeout --help" -- "$cur")) ;;
+	console) COMPREPLY=($(compgen -W "--log --raw --record --help" -- "$cur")) ;;
+	serve) COMPREPLY=($(compgen -W "--events-only --no-consoles --foreground --listen --help" -- "$cur")) ;;
 	lab) COMPREPLY=($(compgen -W "--boot --state --boots --workdir --keep --timeout --kernel --nic --nics --nodes --append --rescue-shell --hook --firmware --transport --help" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
 	esac
