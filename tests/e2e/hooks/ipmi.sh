@@ -70,8 +70,9 @@ hook_qemu_args() { # $1 tap: only node1's VM has the BMC
 
 hook_before_boot() {
 	[ "$1" = 1 ] || return 0
-	# ipmi_sim wants a stdin it can poll even with -n: give it a pipe that stays open.
-	ip netns exec "$NS" sh -c 'exec ipmi_sim -c "$1" -f "$2" -s "$3" -n < /dev/zero' sh \
+	# -n: no command console on stdin (without it, a stdin that epoll cannot
+	# watch, such as /dev/null, makes ipmi_sim abort); -s: its own state dir.
+	ip netns exec "$NS" sh -c 'exec ipmi_sim -c "$1" -f "$2" -s "$3" -n < /dev/null' sh \
 		"$IPMI_DIR/lan.conf" "$IPMI_DIR/emu" "$IPMI_DIR/state" > "$IPMI_DIR/ipmi_sim.log" 2>&1 &
 	IPMI_PID=$!
 	PIDS+=("$IPMI_PID")
