@@ -1,11 +1,13 @@
 /* A node's BMC settings in bmc/<hostname>.conf (see bmc.h). */
 #include "bmc.h"
+#include "check.h"
 #include "tree.h"
 #include "validate.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int set_why(const char **why, const char *msg)
 {
@@ -210,4 +212,50 @@ int bmc_remove(const struct tree *t, const char *host)
 		return r;
 	r = tfs_unlink(t, rel);
 	return r == -ENOENT ? 0 : r;
+}
+
+/* One bmc/<name> entry: a registered node's regular 0600 file that parses. */
+static int check_entry(const struct tree *t, const char *name, const struct tree_node *nodes, size_t n,
+		       struct check_report *rep)
+{
+	char rel[PATH_MAX], host[64], err[256];
+	struct stat st;
+	tfs_fmt(rel, sizeof(rel), BMC_DIR "/%s", name);
+	size_t len = strlen(name);
+	if (len <= 5 || len - 5 >= sizeof(host) || strcmp(name + len - 5, ".conf"))
+		return check_add(rep, rel, "not a node's BMC file (bmc/<host>.conf): remove it");
+	snprintf(host, sizeof(host), "%.*s", (int)(len - 5), name);
+	if (tfs_stat(t, rel, &st) < 0 || !S_ISREG(st.st_mode))
+		return check_add(rep, rel, "not a regular file");
+	if ((st.st_mode & 07777) != 0600 || st.st_uid != 0)
+		return check_add(rep, rel, "mode %03o, owner %u: the BMC password must be root's alone (chmod 600)",
+				 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+	size_t i = 0;
+	while (i < n && strcmp(nodes[i].hostname, host))
+		i++;
+	if (i == n)
+		return check_add(rep, rel, "orphan: no node %s (hopeless node rm removes it; remove it by hand)", host);
+	struct bmc_conf c;
+	int r = bmc_load(t, host, &c, err, sizeof(err));
+	explicit_bzero(&c, sizeof(c));
+	return r < 0 ? check_add(rep, rel, "%s", err) : 0;
+}
+
+int check_bmc(const struct tree *t, const struct tree_node *nodes, size_t n, struct check_report *rep)
+{
+	struct stat st;
+	if (tfs_stat(t, BMC_DIR, &st) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return check_add(rep, BMC_DIR, "not a directory");
+	if ((st.st_mode & 07777) != 0700 || st.st_uid != 0)
+		check_add(rep, BMC_DIR, "mode %03o, owner %u: BMC credentials must be root's alone (chmod 700)",
+			  (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+	char **names = NULL;
+	size_t count = 0;
+	int r = tree_list_names(t, BMC_DIR, &names, &count);
+	for (size_t k = 0; r == 0 && k < count; k++)
+		r = check_entry(t, names[k], nodes, n, rep) < 0 ? -ENOMEM : 0;
+	tree_names_free(names, count);
+	return r < 0 && r != -ENOMEM ? 0 : r;
 }

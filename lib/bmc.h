@@ -49,4 +49,9 @@ int bmc_load(const struct tree *t, const char *host, struct bmc_conf *c, char *e
 int bmc_save(const struct tree *t, const char *host, const struct bmc_conf *c);
 /* Remove bmc/<host>.conf; absent is fine. */
 int bmc_remove(const struct tree *t, const char *host);
+/* hopeless check: bmc/ is root's 0700, each file a registered node's,
+ * 0600, root's, and parses. */
+struct tree_node;
+struct check_report;
+int check_bmc(const struct tree *t, const struct tree_node *nodes, size_t n, struct check_report *rep);
 #endif

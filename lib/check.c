@@ -1,6 +1,7 @@
 /* Lint rules over a hopeless tree (see check.h). Every rule is linear or
  * n log n in the number of nodes: a tree of 10,000 nodes is checked by
  * sorting, never by comparing every node with every other. */
+#include "bmc.h"
 #include "check.h"
 #include "version.h"
 #include "initramfs.h"
@@ -695,6 +696,7 @@ int check_tree(const struct tree *t, struct check_report *rep, char *err, size_t
 	}
 	int (*const rules[])(const struct tree *, const struct tree_node *, size_t, struct check_report *) = {
 		check_node_addresses, check_layers, check_kernels, check_state_images, check_orphans, check_shadows,
+		check_bmc,
 	};
 	int r = check_duplicates(nodes, n, rep);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]) && r == 0; i++)

@@ -107,4 +107,13 @@ check "--timeout: the node fails with one line ($out)" test "$rc" = 1 -a "$(echo
 out=$(PATH=/nonexistent "$HOPELESS" -C "$T" power status n02 2>&1); rc=$?
 check "power without ipmitool: one line, non-zero ($out)" test "$rc" = 1 -a "$out" = "hopeless: power: ipmitool not found in PATH (install the ipmitool package)"
 check "node rm removes the node's BMC file" sh -c "'$HOPELESS' -C '$T' node rm n40 >/dev/null && test ! -e '$T/bmc/n40.conf'"
+check "check: nothing wrong with bmc/" sh -c "! '$HOPELESS' -C '$T' check 2>&1 | grep -q 'bmc'"
+chmod 644 "$T/bmc/n05.conf" && chmod 755 "$T/bmc"
+out=$(H check 2>&1)
+check "check flags a BMC file readable by others" grep -q "bmc/n05.conf: mode 644, owner 0: the BMC password must be root's alone" <<< "$out"
+check "check flags bmc/ open to others" grep -q "bmc: mode 755, owner 0: BMC credentials must be root's alone" <<< "$out"
+check "node set puts bmc/ back to 0700" sh -c "'$HOPELESS' -C '$T' node set n05 --bmc-user admin >/dev/null && test \$(stat -c %a '$T/bmc') = 700"
+chmod 600 "$T/bmc/n05.conf"
+echo "address = 10.9.1.1" > "$T/bmc/n09.conf"; chmod 600 "$T/bmc/n09.conf"
+check "check flags a damaged BMC file" sh -c "'$HOPELESS' -C '$T' check 2>&1 | grep -q 'bmc/n09.conf: .*address, user and password are all needed'"
 done_testing
