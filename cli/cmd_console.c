@@ -224,6 +224,9 @@ int console_record(struct tree *t, const char *host)
 		backoff = lasted ? 1 : backoff * 2 > 10 ? 10 : backoff * 2;
 		sleep_unless_stopped(backoff);
 	}
+	char rel[PATH_MAX];
+	if (tfs_fmt(rel, sizeof(rel), "run/console/%s.pid", host) == 0)
+		tfs_unlink(t, rel); /* nobody signals a pid that may be reused */
 	close(l.fd);
 	return 0;
 }

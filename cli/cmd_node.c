@@ -27,11 +27,12 @@ static const char usage_set[] =
 	"usage: hopeless node set NODESET [--root R[@N]] [--overlay O[@N]] [--state image|tmpfs] [--append ARGS]\n"
 	"                              [--server IP[,IP]] [--boot ipxe|pxelinux|grub]\n"
 	"       hopeless node set NODESET [--bmc ADDR[+][:PORT]] [--bmc-user USER]\n"
-	"                              [--bmc-password-file FILE | --bmc-password-stdin]\n"
+	"                              [--bmc-password-file FILE | --bmc-password-stdin] [--bmc-cipher N]\n"
 	"       hopeless node set NODESET --no-bmc\n"
 	"Switching to image creates the image if missing; switching to tmpfs keeps it.\n"
 	"The BMC (for hopeless power and console) is kept in bmc/<host>.conf, root only;\n"
-	"A.B.C.D+ gives consecutive addresses; the password is the first line of FILE.\n";
+	"A.B.C.D+ gives consecutive addresses; the password is the first line of FILE;\n"
+	"--bmc-cipher: the lanplus cipher suite, 0 to 17 (default 3).\n";
 static const char usage_rm[] = "usage: hopeless node rm HOST [--purge [--no-backup]] [--force]\n"
 			       "Keeps state/<ip> unless --purge; a purge keeps the image as\n"
 			       "backups/<ip>/rw.img.<YYYYmmddTHHMMSS> unless --no-backup.\n"
@@ -77,7 +78,8 @@ static void node_usage(FILE *f)
 
 enum { OPT_IP = 1, OPT_MAC, OPT_MACFILE, OPT_MACS, OPT_ROOT, OPT_OVERLAY, OPT_STATE, OPT_BOOT, OPT_APPEND, OPT_SERVER,
        OPT_TEMPLATE, OPT_RSA, OPT_JSON, OPT_PURGE, OPT_NOBACKUP, OPT_FORCE, OPT_INTO, OPT_PATHS, OPT_FOR,
-       OPT_CLOSE, OPT_STATUS, OPT_BMC, OPT_BMC_USER, OPT_BMC_PWFILE, OPT_BMC_PWSTDIN, OPT_NO_BMC };
+       OPT_CLOSE, OPT_STATUS, OPT_BMC, OPT_BMC_USER, OPT_BMC_PWFILE, OPT_BMC_PWSTDIN, OPT_BMC_CIPHER,
+       OPT_NO_BMC };
 
 struct parsed {
 	struct add_opts add;
@@ -106,6 +108,7 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		{"bmc", required_argument, NULL, OPT_BMC},        {"bmc-user", required_argument, NULL, OPT_BMC_USER},
 		{"bmc-password-file", required_argument, NULL, OPT_BMC_PWFILE},
 		{"bmc-password-stdin", no_argument, NULL, OPT_BMC_PWSTDIN}, {"no-bmc", no_argument, NULL, OPT_NO_BMC},
+		{"bmc-cipher", required_argument, NULL, OPT_BMC_CIPHER},
 		{0}};
 	memset(p, 0, sizeof(*p));
 	opterr = 0;
@@ -139,6 +142,7 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		case OPT_BMC_PWFILE: p->set.bmc_pw_file = optarg; break;
 		case OPT_BMC_PWSTDIN: p->set.bmc_pw_stdin = 1; break;
 		case OPT_NO_BMC: p->set.no_bmc = 1; break;
+		case OPT_BMC_CIPHER: p->set.bmc_cipher = optarg; break;
 		case ':': return cli_error(w, "%s: needs a value", argv[optind - 1]);
 		default: return cli_error(w, "%s: unknown option (see hopeless %s --help)", argv[optind - 1], w);
 		}

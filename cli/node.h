@@ -25,10 +25,11 @@ struct add_opts {
 struct set_opts {
 	const char *root, *overlay, *state, *boot, *append, *server;
 	/* The BMC (node_bmc.c): address, user, where the password comes from. */
-	const char *bmc, *bmc_user, *bmc_pw_file;
+	const char *bmc, *bmc_user, *bmc_pw_file, *bmc_cipher;
 	int bmc_pw_stdin, no_bmc;
 };
-#define SET_OPTS_BMC(o) ((o)->bmc || (o)->bmc_user || (o)->bmc_pw_file || (o)->bmc_pw_stdin || (o)->no_bmc)
+#define SET_OPTS_BMC(o) \
+	((o)->bmc || (o)->bmc_user || (o)->bmc_pw_file || (o)->bmc_pw_stdin || (o)->bmc_cipher || (o)->no_bmc)
 
 /* node_common.c */
 int node_copy_arg(char *dst, size_t cap, const char *val, const char *w, const char *opt);

@@ -150,8 +150,12 @@ int node_bmc_set(struct tree *t, const char *spec, const struct set_opts *o)
 	const char *w = "node set";
 	const char *why = NULL;
 	char err[256], pw[BMC_PASSWORD_MAX + 2] = "";
-	if (o->no_bmc && (o->bmc || o->bmc_user || o->bmc_pw_file || o->bmc_pw_stdin))
+	unsigned cipher = 0;
+	if (o->no_bmc && (o->bmc || o->bmc_user || o->bmc_pw_file || o->bmc_pw_stdin || o->bmc_cipher))
 		return cli_error(w, "--no-bmc goes alone (it removes the node's BMC settings)");
+	if (o->bmc_cipher && bmc_parse_cipher(o->bmc_cipher, &cipher) < 0)
+		return cli_error(w, "--bmc-cipher %s: want a cipher suite number from 0 to 17 (3 and 17 are common)",
+				 o->bmc_cipher);
 	if (o->bmc_user && bmc_check_user(o->bmc_user, &why) < 0)
 		return cli_error(w, "--bmc-user %s: %s", o->bmc_user, why);
 	struct nodeset_entry *e = NULL;
@@ -167,6 +171,8 @@ int node_bmc_set(struct tree *t, const char *spec, const struct set_opts *o)
 	int rc = old && nx && had ? 0 : cli_error(w, "out of memory");
 	if (rc == 0)
 		rc = next_confs(t, o, e, n, old, had, nx, pw, w);
+	for (size_t i = 0; rc == 0 && o->bmc_cipher && i < n; i++)
+		nx[i].cipher = cipher;
 	if (rc == 0)
 		rc = write_all(t, e, n, old, had, nx, o->no_bmc, w);
 	if (rc == 0)

@@ -76,6 +76,17 @@ int bmc_check_password(const char *s, const char **why)
 	return word_ok(s, BMC_PASSWORD_MAX) ? 0 : set_why(why, "want 1 to 20 printable characters, no space");
 }
 
+int bmc_parse_cipher(const char *s, unsigned *out)
+{
+	if (!strcmp(s, "0"))
+		return *out = 0, 0;
+	unsigned v;
+	if (parse_port(s, &v) < 0 || v > 17)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 /* One "key = value" line into c; seen has a bit per key. */
 static int parse_line(const char *key, const char *val, struct bmc_conf *c, unsigned *seen, const char **why)
 {
@@ -101,9 +112,7 @@ static int parse_line(const char *key, const char *val, struct bmc_conf *c, unsi
 		return bmc_check_password(val, why) < 0 ? -EINVAL
 							: (snprintf(c->password, sizeof(c->password), "%s", val), 0);
 	default:
-		if (parse_port(val, &c->cipher) < 0 || c->cipher > 17)
-			return set_why(why, "bad cipher suite (0 to 17)");
-		return 0;
+		return bmc_parse_cipher(val, &c->cipher) < 0 ? set_why(why, "bad cipher suite (0 to 17)") : 0;
 	}
 }
 

@@ -35,6 +35,8 @@ struct bmc_conf {
 int bmc_parse_address(const char *s, struct bmc_conf *c, const char **why);
 int bmc_check_user(const char *s, const char **why);
 int bmc_check_password(const char *s, const char **why);
+/* A lanplus cipher suite number, 0 to 17. */
+int bmc_parse_cipher(const char *s, unsigned *out);
 /* Parse a bmc/<node>.conf text: every key once, every value checked. */
 int bmc_conf_parse(const char *text, struct bmc_conf *c, char *err, size_t errlen);
 /* The file's text, for bmc_conf_parse. */

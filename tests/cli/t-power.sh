@@ -47,6 +47,8 @@ check_rejects "node set --bmc: one address for many nodes" node set 'n[01-02]' -
 check_rejects "node set --bmc: range runs out of addresses" node set 'n[01-02]' --bmc 255.255.255.255+
 check_rejects "node set --bmc-user with a space" node set n01 --bmc-user 'a b'
 check_rejects "node set --bmc-user too long" node set n01 --bmc-user abcdefghijklmnopq
+check_rejects "node set --bmc-cipher 18" node set n01 --bmc-cipher 18
+check_rejects "node set --bmc-cipher x" node set n01 --bmc-cipher x
 check_rejects "node set: password file missing" node set n01 --bmc-password-file "$SCRATCH/nope"
 check_rejects "node set: password empty" node set n01 --bmc-password-file "$SCRATCH/empty"
 check_rejects "node set: password over 20 characters" node set n01 --bmc-password-file "$SCRATCH/long"
@@ -94,7 +96,10 @@ check "the password never was an argument" sh -c "! grep -q other-pw '$F/calls'"
 check "lanplus, cipher suite 3, the node's BMC and port" grep -q -- "-I lanplus -C 3 -H 10.9.2.40 -p 623 " "$F/calls"
 check "at most --fanout 4 at a time ($(sort -n "$F/concurrency" | tail -1))" test "$(sort -n "$F/concurrency" | tail -1)" -le 4
 check "more than one at a time" test "$(sort -n "$F/concurrency" | tail -1)" -ge 2
+check "node set --bmc-cipher 17" q H node set n05 --bmc-cipher 17
+check "... stored" grep -qx "cipher = 17" "$T/bmc/n05.conf"
 out=$(PATH=$F:$PATH H power cycle n05 2>&1)
+check "ipmitool got -C 17 for n05" grep -q -- "-C 17 -H 10.9.2.5 " "$F/calls"
 check "power cycle: issued" test "$out" = "n05: power cycle issued"
 out=$(PATH=$F:$PATH H power status 'n[01-03]' 2>/dev/null); rc=$?
 check "a wrong password fails that node only (stdout: $out)" test "$out" = "$(printf 'n02: on\nn03: on')"
