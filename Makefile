@@ -15,6 +15,8 @@ KMOD_LIBS   := $(shell pkg-config --libs libkmod 2>/dev/null || echo -lkmod)
 # libext2fs reads the nodes' state images in user space (lib/upper_ext2.c).
 EXT2_CFLAGS := $(shell pkg-config --cflags ext2fs com_err 2>/dev/null)
 EXT2_LIBS   := $(shell pkg-config --libs ext2fs com_err 2>/dev/null || echo -lext2fs -lcom_err)
+# libcrypto makes the nodes' SSH host keys in-process (lib/sshkey.c).
+CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 
 # The node's init is static. musl keeps it small; musl has no kernel headers,
 # so build/kinc holds links to the system's linux/ and asm/ headers.
@@ -46,7 +48,7 @@ build/kinc:
 
 build/hopeless: $(CLI_SRCS) $(LIB_SRCS) $(wildcard cli/*.h lib/*.h)
 	@mkdir -p build
-	$(CC) $(CPPFLAGS) $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(KMOD_LIBS) $(EXT2_LIBS) -lz
+	$(CC) $(CPPFLAGS) $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(KMOD_LIBS) $(EXT2_LIBS) $(CRYPTO_LIBS) -lz
 
 build/hopeless-init: $(INIT_SRCS) $(INIT_LIB_SRCS) $(wildcard init/*.h lib/*.h) | build/kinc
 	$(INIT_CC) $(CPPFLAGS) $(INIT_INC) $(CSTD) $(WARN) -Os -static -o $@ $(INIT_SRCS) $(INIT_LIB_SRCS)
@@ -55,7 +57,7 @@ build/hopeless-init: $(INIT_SRCS) $(INIT_LIB_SRCS) $(wildcard init/*.h lib/*.h) 
 build/unit-tests: $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(wildcard tests/unit/*.h lib/*.h init/*.h cli/*.h)
 	@mkdir -p build
 	$(CC) $(CPPFLAGS) -Iinit -Icli -Itests/unit $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(CFLAGS) $(SAN) -o $@ \
-	    $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(KMOD_LIBS) $(EXT2_LIBS) -lz
+	    $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(KMOD_LIBS) $(EXT2_LIBS) $(CRYPTO_LIBS) -lz
 
 deps:
 	scripts/deps.sh
