@@ -54,6 +54,12 @@ int state_image_make(struct tree *t, const char *work_name);
 /* state/<ip>/ (root, 0755) with a fresh rw.img unless one is there.
  * *created: 0 nothing made, 1 the image, 2 the directory too. */
 int state_image_ensure(struct tree *t, const char *ip, int *created);
+/* mkfs.ext4 of the tree's settings onto fd (the pristine image). */
+int state_image_format(struct tree *t, int fd);
+/* fd (new, empty, in .work/) becomes a copy of the pristine image of this
+ * size, made once in .work/: a reflink clone where the file system has
+ * them, else its data ranges; with a UUID of its own (cli/state_pristine.c). */
+int state_image_clone(struct tree *t, int fd, off_t size);
 /* Keep state/<ip>/rw.img as backups/<ip>/rw.img.<stamp>: a hard link when
  * link is set (rw.img never goes missing while it is replaced), else a move;
  * bak gets the tree-relative name. -ENOENT when there is no image, -EINVAL

@@ -52,18 +52,17 @@ static int work_dir(struct tree *t)
  * init's ARP probe is the first) against two nodes with one address mounting
  * the same image. Off by default: after every unclean shutdown, and a
  * network root cannot unmount its upper cleanly, the next mount waits
- * 2 x the check interval + 1 s, at least 11 s. */
-static int format_image(struct tree *t, int fd)
+ * 2 x the check interval + 1 s, at least 11 s.
+ * metadata_csum_seed: the copies of this pristine image get a new UUID by
+ * a superblock rewrite (cli/state_pristine.c). */
+int state_image_format(struct tree *t, int fd)
 {
 	int mmp = !strcmp(t->conf.image_mmp, "yes");
 	char dev[32];
 	tfs_fd_path(fd, dev);
-	char *mkfs[12] = {"mkfs.ext4", "-q", "-F", "-L", "hopeless-state"};
-	int k = 5;
-	if (mmp) {
-		mkfs[k++] = "-O";
-		mkfs[k++] = "mmp";
-	}
+	char *mkfs[12] = {"mkfs.ext4", "-q", "-F", "-L", "hopeless-state", "-O"};
+	int k = 6;
+	mkfs[k++] = mmp ? "metadata_csum_seed,mmp" : "metadata_csum_seed";
 	mkfs[k++] = "-E";
 	mkfs[k++] = mmp ? "mmp_update_interval=5,lazy_itable_init=0,lazy_journal_init=0"
 			: "lazy_itable_init=0,lazy_journal_init=0";
@@ -88,9 +87,7 @@ int state_image_make(struct tree *t, const char *work_name)
 	int fd = tfs_open(t, rel, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return fd;
-	r = ftruncate(fd, size) == 0 ? 0 : -errno;
-	if (r == 0)
-		r = format_image(t, fd);
+	r = state_image_clone(t, fd, size);
 	uid_t id = (uid_t)t->conf.state_uid;
 	if (r == 0 && fchown(fd, id, (gid_t)id) != 0)
 		r = -errno;

@@ -77,6 +77,14 @@ check "set prints the config hint" sh -c "'$HOPELESS' -C '$T' node set n2 --appe
 
 # inspect: a file the node wrote into its image, then the lower layers
 IMG=$T/state/10.9.0.11/rw.img
+# Images are copies of one pristine image in .work/: each must be a sound
+# file system of its own (its own UUID) and cost (almost) nothing yet.
+check "a new image passes e2fsck -fn" e2fsck -fn "$IMG"
+uuid_of() { dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Filesystem UUID: *//p'; }
+check "images have UUIDs of their own" test -n "$(uuid_of "$IMG")" -a "$(uuid_of "$IMG")" != "$(uuid_of "$T/state/10.9.0.12/rw.img")"
+check "pristine image stays in .work/" sh -c "ls '$T'/.work/pristine.*.img >/dev/null"
+echo "# disk allocated per new image: $(du -k "$IMG" | cut -f1) KiB ($(stat -f -c %T "$T"))"
+check "a new image allocates 1 MiB or less" test "$(du -k "$IMG" | cut -f1)" -le 1024
 echo "node motd" > "$SCRATCH/motd"
 debugfs -w -R "mkdir /upper" "$IMG" >/dev/null 2>&1
 debugfs -w -R "mkdir /upper/etc" "$IMG" >/dev/null 2>&1
