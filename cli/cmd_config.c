@@ -22,6 +22,7 @@ struct config_run {
 	int written;  /* files generated */
 	int changed;  /* files whose content changed */
 	int dnsmasq_conf, dnsmasq_hosts, ganesha, nginx;
+	struct tfs_batch batch; /* everything emitted, committed at the end */
 };
 
 /* Write rel (in the tree) when it differs; *changed set when it did.
@@ -30,7 +31,7 @@ struct config_run {
 static int emit(struct tree *t, const char *rel, const struct strbuf *sb, struct config_run *run, int *changed)
 {
 	int differs = 0;
-	int r = tfs_update(t, rel, sb_str(sb), sb->len, 0644, &differs);
+	int r = tfs_stage(t, &run->batch, rel, sb_str(sb), sb->len, 0644, &differs);
 	if (r < 0) {
 		fprintf(stderr, "hopeless: config: %s/%s: %s%s\n", t->dir, rel, strerror(-r),
 			r == -ELOOP ? " (a symbolic link on the way: not written through; hopeless check)" : "");
@@ -403,6 +404,11 @@ int config_generate(struct tree *t, int verbose)
 		r = emit_boot_files(t, nodes, n, &run);
 	if (r == 0)
 		r = emit_grub_files(t, nodes, n, &run);
+	/* Written files appear only now, all of them, and durably. */
+	if (r == 0 && (r = tfs_batch_commit(t, &run.batch)) < 0)
+		fprintf(stderr, "hopeless: config: %s: %s\n", t->dir, strerror(-r));
+	else if (r < 0)
+		tfs_batch_abort(t, &run.batch);
 	if (r == 0) {
 		prune(t, "tftp/pxelinux.cfg", "01-", "", nodes, n);
 		prune(t, "tftp/ipxe", "", ".ipxe", nodes, n);

@@ -36,6 +36,19 @@ int tfs_open(const struct tree *t, const char *rel, int flags, mode_t mode);
  * *base at rel's last component; refuses "", ".", ".." and trailing '/'.
  * Returns the directory fd (caller closes) or a negative errno. */
 int tfs_parent(const struct tree *t, const char *rel, const char **base);
+/* Files written as one durable step (lib/treefs_batch.c): tfs_stage writes
+ * rel's temporary file when its content or mode differs (*changed 1);
+ * tfs_batch_commit syncs the file system, renames them all into place and
+ * syncs again; tfs_batch_abort removes them. Both free the batch. */
+struct tfs_staged;
+struct tfs_batch {
+	struct tfs_staged *v;
+	size_t n, cap;
+};
+int tfs_stage(const struct tree *t, struct tfs_batch *b, const char *rel, const void *data, size_t len,
+	      mode_t mode, int *changed);
+int tfs_batch_commit(const struct tree *t, struct tfs_batch *b);
+void tfs_batch_abort(const struct tree *t, struct tfs_batch *b);
 /* path (absolute as seen from rootfd, e.g. "/boot/vmlinuz") opened with
  * rootfd as "/": RESOLVE_IN_ROOT, no magic links. */
 int tfs_open_in_root(int rootfd, const char *path, int flags);

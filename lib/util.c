@@ -137,17 +137,15 @@ static int create_tmp(int dfd, const char *base, char *tmp, size_t tmplen)
 	return -EEXIST;
 }
 
-int write_atomic_at(int dfd, const char *base, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
-		    int flags, int *written)
+int write_tmp_at(int dfd, const char *base, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+		 int flags, char *tmp, size_t tmplen, int *written)
 {
-	if (written)
-		*written = 0;
+	*written = 0;
 	if (!*base || strchr(base, '/') || !strcmp(base, ".") || !strcmp(base, ".."))
 		return -EINVAL;
 	if ((flags & WRITE_IF_CHANGED) && same_content(dfd, base, data, len, mode))
 		return 0;
-	char tmp[256];
-	int fd = create_tmp(dfd, base, tmp, sizeof(tmp));
+	int fd = create_tmp(dfd, base, tmp, tmplen);
 	if (fd < 0)
 		return fd;
 	int r = write_all(fd, data, len);
@@ -160,9 +158,26 @@ int write_atomic_at(int dfd, const char *base, const void *data, size_t len, mod
 		r = -errno;
 	if (close(fd) != 0 && r == 0)
 		r = -errno;
-	if (r == 0 && renameat(dfd, tmp, dfd, base) != 0)
-		r = -errno;
 	if (r < 0) {
+		unlinkat(dfd, tmp, 0);
+		return r;
+	}
+	*written = 1;
+	return 0;
+}
+
+int write_atomic_at(int dfd, const char *base, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+		    int flags, int *written)
+{
+	char tmp[256];
+	int w = 0;
+	if (written)
+		*written = 0;
+	int r = write_tmp_at(dfd, base, data, len, mode, uid, gid, flags, tmp, sizeof(tmp), &w);
+	if (r < 0 || !w)
+		return r;
+	if (renameat(dfd, tmp, dfd, base) != 0) {
+		r = -errno;
 		unlinkat(dfd, tmp, 0);
 		return r;
 	}

@@ -48,6 +48,11 @@ static inline void closep(int *fd)
 #define WRITE_IF_CHANGED 2
 int write_atomic_at(int dfd, const char *base, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
 		    int flags, int *written);
+/* Its first half: the temporary file beside base (name in tmp), written,
+ * owned and moded (fsynced unless WRITE_NO_SYNC), not renamed; *written 0
+ * and no file when WRITE_IF_CHANGED found base identical. */
+int write_tmp_at(int dfd, const char *base, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+		 int flags, char *tmp, size_t tmplen, int *written);
 /* The same for a path of the head node's own (its directory opened by path). */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* s as a JSON string, quotes included. */
