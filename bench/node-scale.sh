@@ -7,9 +7,10 @@
 #
 #   bench/node-scale.sh [N] [IMAGE_SIZE]     (default 10000 nodes, 16M images)
 #
-# Disk: a fully initialised ext4 image (lazy_itable_init=0) of 16M occupies
-# about 1.2 MB on the head node; 1G would occupy ~17 MB each, 170 GB for
+# Disk: by hand, a fully initialised ext4 image (lazy_itable_init=0) of 16M
+# occupies about 1.2 MB on the head node and one of 1G ~33 MB, 330 GB for
 # 10,000, too much for a test machine, so the image phase uses IMAGE_SIZE.
+# hopeless copies one pristine image (reflink, or its data ranges only).
 set -eu
 N=${1:-10000}
 SIZE=${2:-16M}
@@ -20,7 +21,7 @@ trap 'rm -rf "$W"' EXIT
 now() { date +%s.%N; }
 el() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; }
 du_m() { du -sm "$@" | awk '{s += $1} END {print s}'; }
-declare -A T D
+declare -A T D KB
 
 mkdir -p "$W/r/boot"
 for i in $(seq 1 "$N"); do printf '52:54:%02x:%02x:%02x:%02x\n' $((i >> 24 & 255)) $((i >> 16 & 255)) $((i >> 8 & 255)) $((i & 255)); done > "$W/macs"
@@ -44,6 +45,10 @@ T[h_images]=$(awk -v a="${T[h_all]}" -v b="${T[h_keys]}" 'BEGIN { printf "%.1f",
 t=$(now)
 "$HOPELESS" -C "$W/h2" config >/dev/null
 T[h_config]=$(el "$t"); D[h_config]=$(du_m "$W/h2/etc" "$W/h2/tftp")
+t=$(now)
+"$HOPELESS" -C "$W/h2" config >/dev/null
+T[h_unchanged]=$(el "$t"); D[h_unchanged]=-
+KB[h]=$(du -sk "$W/h2/state" | awk -v n="$N" '{printf "%.0f", $1 / n}')
 rm -rf "$W/h1"
 
 # --- by hand ---
@@ -70,6 +75,7 @@ for i in $(seq 1 "$N"); do
 	mkfs.ext4 -q -F -L hopeless-state -E lazy_itable_init=0,lazy_journal_init=0 "$s/rw.img"
 done
 T[m_images]=$(el "$t"); D[m_images]=$(du_m "$M/state")
+KB[m]=$(du -sk "$M/state" | awk -v n="$N" '{printf "%.0f", $1 / n}')
 t=$(now)
 {
 	echo "port=0"; echo "enable-tftp"; echo "tftp-root=$M/tftp"
@@ -84,9 +90,13 @@ while read -r mac; do
 	printf '#!ipxe\nkernel boot/deb12/vmlinuz hopeless.server=10.128.0.1\ninitrd boot/deb12/initrd.img\nboot\n' > "$M/tftp/ipxe/$hy.ipxe"
 done < "$W/macs"
 T[m_config]=$(el "$t"); D[m_config]=$(du_m "$M/etc" "$M/tftp")
+# By hand there is no "unchanged": the loop rewrites everything again.
+T[m_unchanged]=${T[m_config]}; D[m_unchanged]=-
 
 printf '%-28s %10s %10s %8s %12s %12s\n' phase "hopeless s" "by hand s" ratio "hopeless MB" "by hand MB"
 row() { printf '%-28s %10.1f %10.1f %8.2f %12s %12s\n' "$1" "${T[h_$2]}" "${T[m_$2]}" "$(awk -v a="${T[h_$2]}" -v b="${T[m_$2]}" 'BEGIN { printf "%.2f", a / b }')" "${D[h_$2]}" "${D[m_$2]}"; }
 row "host dirs + ssh keys" keys
 row "state images ($SIZE)" images
-row "service configs" config
+row "service configs (cold)" config
+row "service configs (unchanged)" unchanged
+echo "# disk allocated per node before first boot (du of state/ / N, $SIZE images, $(stat -f -c %T "$W")): hopeless ${KB[h]} KiB, by hand ${KB[m]} KiB"
