@@ -12,7 +12,7 @@ check "lab exits 0" test "$rc" = 0
 check "node-up line printed for both boots" test "$(grep -c '^hopeless: node node1 (.*) up in [0-9.]* s$' "$SCRATCH/lab.out")" = 2
 c1=$W/console-1.log c2=$W/console-2.log
 check "iPXE chain: dnsmasq sent boot.ipxe" grep -q 'sent .*boot.ipxe' "$W/dnsmasq.log"
-check "iPXE chain: dnsmasq sent the node's iPXE script" grep -q 'sent .*ipxe/52-54-00-.*\.ipxe' "$W/dnsmasq.log"
+check "iPXE chain: nginx sent the node's iPXE script" grep -q '"GET /ipxe/52-54-00-[0-9a-f-]*\.ipxe HTTP/1\.1" 200 ' "$W/tree/log/http-access.log"
 check "file in all three layers reads as the host's" grep -q 'LAB: layer all = host' "$c1"
 check "file in overlay and root reads as the overlay's" grep -q 'LAB: layer overlay-root = overlay' "$c1"
 check "file only in the root reads as the root's" grep -q 'LAB: layer root-only = root' "$c1"

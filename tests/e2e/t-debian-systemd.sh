@@ -21,7 +21,7 @@ check "lab exits 0" test "$rc" = 0
 check "the lab's output ends with the node-up line" \
 	sh -c "grep -v '^lab: files kept in ' '$out' | tail -n 1 | grep -q '^hopeless: node node1 (.*) up in [0-9.]* s$'"
 check "node-up line printed for both boots" test "$(grep -c '^hopeless: node node1 (.*) up in [0-9.]* s$' "$out")" = 2
-check "iPXE chain: dnsmasq sent the node's iPXE script" grep -q 'sent .*ipxe/52-54-00-.*\.ipxe' "$W/dnsmasq.log"
+check "iPXE chain: nginx sent the node's iPXE script" grep -q '"GET /ipxe/52-54-00-[0-9a-f-]*\.ipxe HTTP/1\.1" 200 ' "$W/tree/log/http-access.log"
 check "the cluster overlay comes from the netroot template" \
 	test -f "$W/tree/roots/compute/1/etc/systemd/network/00-hopeless-boot.network"
 for c in "$c1" "$c2"; do
