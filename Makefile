@@ -31,7 +31,7 @@ LIB_SRCS   := $(sort $(wildcard lib/*.c))
 CLI_SRCS   := $(sort $(wildcard cli/*.c))
 INIT_SRCS  := $(sort $(wildcard init/*.c))
 # Library files the init links (no libkmod, no zlib there).
-INIT_LIB_SRCS := lib/validate.c lib/mkdir.c lib/syslog.c
+INIT_LIB_SRCS := lib/validate.c lib/mkdir.c lib/syslog.c lib/inetcsum.c
 UNIT_SRCS  := $(sort $(wildcard tests/unit/*.c))
 # The unit tests link every init file except its main.
 INIT_TESTABLE := $(filter-out init/main.c,$(INIT_SRCS))

@@ -3,6 +3,7 @@
  * is checked against the bytes that remain, fixed-size options must have
  * their exact size, and the strings that later become a host name or a
  * mount source are kept only when they pass strict checks. */
+#include "inetcsum.h"
 #include "clock.h"
 #include "dhcp.h"
 #include "log.h"
@@ -339,33 +340,14 @@ int dhcp_parse(const uint8_t *msg, size_t len, uint32_t xid, const uint8_t mac[6
 
 /* ------------------------------------------------------------ IP / UDP */
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	while (n > 1) {
-		sum += get16(p);
-		p += 2;
-		n -= 2;
-	}
-	if (n)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* Sum of the UDP pseudo-header, header and data (checksum field included). */
 static uint16_t udp_sum(const uint8_t *ip, const uint8_t *udp, size_t ulen)
 {
-	uint32_t sum = csum_add(0, ip + 12, 8); /* src + dst */
+	uint32_t sum = inet_csum_add(0, ip + 12, 8); /* src + dst */
 	sum += 17;
 	sum += (uint32_t)ulen;
-	sum = csum_add(sum, udp, ulen);
-	return csum_fold(sum);
+	sum = inet_csum_add(sum, udp, ulen);
+	return inet_csum_fold(sum);
 }
 
 static int parse_frame(const uint8_t *frame, size_t len, uint32_t xid, const uint8_t mac[6],
@@ -385,7 +367,7 @@ static int parse_frame(const uint8_t *frame, size_t len, uint32_t xid, const uin
 	size_t tot = get16(ip + 2);
 	if (tot < ihl || tot > avail) /* trailing Ethernet padding is fine */
 		return -EBADMSG;
-	if (csum_fold(csum_add(0, ip, ihl)) != 0xffff)
+	if (inet_csum_fold(inet_csum_add(0, ip, ihl)) != 0xffff)
 		return -EBADMSG;
 	if (get16(ip + 6) & 0x3fff) /* MF flag or fragment offset */
 		return -EBADMSG;
@@ -431,7 +413,7 @@ int dhcp_build_frame(uint8_t *frame, size_t cap, const uint8_t mac[6],
 	ip[8] = 64;  /* TTL */
 	ip[9] = 17;  /* UDP */
 	memset(ip + 16, 0xff, 4); /* 255.255.255.255; source stays 0.0.0.0 */
-	put16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, IP_MIN)));
+	put16(ip + 10, (uint16_t)~inet_csum_fold(inet_csum_add(0, ip, IP_MIN)));
 
 	uint8_t *udp = ip + IP_MIN;
 	put16(udp, PORT_CLIENT);

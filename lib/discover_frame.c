@@ -1,6 +1,7 @@
 /* Discovery of new nodes: the strict parser of the DHCPDISCOVER frames
  * hopeless serve hears while a window is open (see discover.h). A file of
  * its own, with no other dependency, so the fuzz target links it alone. */
+#include "inetcsum.h"
 #include "discover.h"
 #include <errno.h>
 #include <string.h>
@@ -19,22 +20,6 @@ static uint32_t get16(const uint8_t *p)
 static uint32_t get32(const uint8_t *p)
 {
 	return get16(p) << 16 | get16(p + 2);
-}
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (; n > 1; p += 2, n -= 2)
-		sum += get16(p);
-	if (n)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
 }
 
 /* The options after the cookie: one running count of what is left. Only
@@ -114,7 +99,7 @@ int discover_parse_frame(const uint8_t *frame, size_t len, int check_udp_sum, st
 	size_t tot = get16(ip + 2);
 	if (ihl < IP_MIN || ihl > avail || tot < ihl || tot > avail) /* Ethernet padding may follow */
 		return -EBADMSG;
-	if (csum_fold(csum_add(0, ip, ihl)) != 0xffff)
+	if (inet_csum_fold(inet_csum_add(0, ip, ihl)) != 0xffff)
 		return -EBADMSG;
 	if (get16(ip + 6) & 0x3fff) /* a fragment */
 		return -EBADMSG;
@@ -130,8 +115,8 @@ int discover_parse_frame(const uint8_t *frame, size_t len, int check_udp_sum, st
 	if (ulen < UDP_HDR || ulen > ipdata)
 		return -EBADMSG;
 	if (check_udp_sum && get16(udp + 6) != 0) {
-		uint32_t sum = csum_add(0, ip + 12, 8) + 17 + (uint32_t)ulen;
-		if (csum_fold(csum_add(sum, udp, ulen)) != 0xffff)
+		uint32_t sum = inet_csum_add(0, ip + 12, 8) + 17 + (uint32_t)ulen;
+		if (inet_csum_fold(inet_csum_add(sum, udp, ulen)) != 0xffff)
 			return -EBADMSG;
 	}
 	return parse_bootp(udp + UDP_HDR, ulen - UDP_HDR, frame + 6, out);

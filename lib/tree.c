@@ -89,6 +89,17 @@ static int set_field(char *dst, size_t cap, const char *key, const char *val, ch
 	return 0;
 }
 
+/* A decimal integer from lo to hi, the whole value: 0, or -EINVAL with *out unchanged. */
+static int parse_int_in(const char *val, long lo, long hi, int *out)
+{
+	char *end = NULL;
+	long v = strtol(val, &end, 10);
+	if (!*val || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
 static int conf_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)
 {
 	struct tree_conf *c = ctx;
@@ -161,23 +172,17 @@ static int conf_kv(void *ctx, const char *key, const char *val, char *err, size_
 		return 0;
 	}
 	if (!strcmp(key, "keep_versions")) {
-		char *end = NULL;
-		long v = strtol(val, &end, 10);
-		if (!*val || *end || v < 1 || v > 1000) {
+		if (parse_int_in(val, 1, 1000, &c->keep_versions) < 0) {
 			snprintf(err, errlen, "keep_versions: want a number from 1 to 1000, not '%s'", val);
 			return -EINVAL;
 		}
-		c->keep_versions = (int)v;
 		return 0;
 	}
 	if (!strcmp(key, "http_port")) {
-		char *end = NULL;
-		long v = strtol(val, &end, 10);
-		if (!*val || *end || v < 0 || v > 65535) {
+		if (parse_int_in(val, 0, 65535, &c->http_port) < 0) {
 			snprintf(err, errlen, "http_port: want a TCP port from 1 to 65535, or 0 for no HTTP, not '%s'", val);
 			return -EINVAL;
 		}
-		c->http_port = (int)v;
 		return 0;
 	}
 	snprintf(err, errlen, "unknown setting '%s'", key);
