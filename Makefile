@@ -78,6 +78,12 @@ demo: deps
 fuzz:
 	tests/fuzz/run.sh
 
+# Benchmarks against the tools administrators use instead; writes
+# docs/benchmarks.md. Not part of check: no test asserts a time.
+bench: deps
+	$(MAKE) all
+	bench/run.sh $(BENCH)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/hopeless $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 build/hopeless $(DESTDIR)$(PREFIX)/sbin/hopeless
@@ -97,4 +103,4 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all deps unit check demo fuzz install clean
+.PHONY: all deps unit check demo fuzz bench install clean
