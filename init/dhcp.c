@@ -595,7 +595,7 @@ int dhcp_client_run(int ifindex, const char *ifname, const uint8_t mac[6],
 	uint32_t xid = new_xid(mac);
 	uint32_t rnd = xid ^ 0x5bd1e995u;
 	int state = ST_SELECTING, attempt = 0, warned = 0, rc;
-	double delay = first, next_send = start;
+	double delay = first, next_send = start, sent_at = start, offer_rtt = 0;
 	uint32_t offered = 0, server = 0;
 	char a[16], b[16];
 
@@ -629,6 +629,7 @@ int dhcp_client_run(int ifindex, const char *ifname, const uint8_t mac[6],
 				log_error("dhcp: send on %s: %s", ifname, strerror(-rc));
 				break;
 			}
+			sent_at = t;
 			double cur = delay > RETRY_CAP ? RETRY_CAP : delay;
 			double jit = 0.9 + 0.2 * (double)(next_rand(&rnd) % 10001) / 10000.0;
 			double wait = cur * jit;
@@ -696,6 +697,7 @@ int dhcp_client_run(int ifindex, const char *ifname, const uint8_t mac[6],
 					continue;
 				offered = l.yiaddr;
 				server = l.server_id;
+				offer_rtt = clock_secs() - sent_at;
 				fmt_ip(a, offered);
 				fmt_ip(b, server);
 				log_info("dhcp: offer %s from %s on %s", a, b, ifname);
@@ -709,6 +711,7 @@ int dhcp_client_run(int ifindex, const char *ifname, const uint8_t mac[6],
 				continue;
 			if (l.msg_type == DHCPACK && l.yiaddr) {
 				*out = l;
+				out->rtt_secs = offer_rtt + (clock_secs() - sent_at);
 				rc = 0;
 				break;
 			}

@@ -28,6 +28,8 @@ struct dhcp_lease {
 	char hostname[64];     /* option 12, validated with validate_hostname, else "" */
 	char root_path[256];   /* option 17, kept only if printable, no spaces,
 	                        * no commas, no "..", else "" */
+	double rtt_secs;       /* dhcp_client_run: DISCOVER->OFFER plus
+	                        * REQUEST->ACK of the exchange that won */
 };
 
 /* Build a BOOTP/DHCP message (the UDP payload) into buf; return its length,

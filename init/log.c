@@ -2,6 +2,7 @@
  * stdout, which the kernel connected to /dev/console. */
 #include "clock.h"
 #include "log.h"
+#include "profile.h"
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -54,5 +55,7 @@ void step_end(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_info("%s: %s (%.3f s)", step_name, msg, clock_secs() - step_start);
+	double secs = clock_secs() - step_start;
+	log_info("%s: %s (%.3f s)", step_name, msg, secs);
+	profile_step(step_name, secs);
 }

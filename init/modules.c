@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int perr(char *err, size_t errlen, int code, unsigned line, const char *fmt, ...)
@@ -193,13 +194,27 @@ int modules_parse(const char *text, struct modlist *out, char *err, size_t errle
 	return 0;
 }
 
+static double cpu_secs(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int modules_finit(const struct modentry *m, void *ctx)
 {
-	(void)ctx;
+	struct modules_cost *cost = ctx;
 	int fd = open(m->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	double t0 = cost ? cpu_secs() : 0;
 	int r = (int)syscall(SYS_finit_module, fd, "", 0) == 0 ? 0 : -errno;
+	if (cost) {
+		cost->cpu_secs += cpu_secs() - t0;
+		if (r == 0)
+			cost->loaded++;
+	}
 	close(fd);
 	return r;
 }
@@ -330,10 +345,9 @@ int modules_coldplug(struct modlist *l, const char *sys_bus, modules_loader fn, 
 	return total;
 }
 
-int modules_load_all(const char *conf_path)
+int modules_read(const char *conf_path, struct modlist *list)
 {
 	static char text[MODULES_CONF_MAX + 1];
-	static struct modlist list;
 	char err[160];
 	int fd = open(conf_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -367,26 +381,29 @@ int modules_load_all(const char *conf_path)
 		log_error("modules: %s contains a NUL byte", conf_path);
 		return -EINVAL;
 	}
-	int r = modules_parse(text, &list, err, sizeof(err));
-	if (r < 0) {
+	int r = modules_parse(text, list, err, sizeof(err));
+	if (r < 0)
 		log_error("modules: %s: %s", conf_path, err);
-		return r;
-	}
-	int loaded = 0, ret = 0;
-	for (size_t i = 0; i < list.nmods; i++) {
-		if (list.mods[i].kind != MODULES_CORE)
+	return r;
+}
+
+int modules_load_core(struct modlist *list, struct modules_cost *cost)
+{
+	int ret = 0;
+	for (size_t i = 0; i < list->nmods; i++) {
+		if (list->mods[i].kind != MODULES_CORE)
 			continue;
-		r = modules_load_one(&list, i, modules_finit, NULL);
+		int r = modules_load_one(list, i, modules_finit, cost);
 		if (r < 0 && !ret)
 			ret = r;
-		if (r > 0)
-			loaded += r;
 	}
-	r = modules_coldplug(&list, "/sys/bus", modules_finit, NULL);
+	return ret;
+}
+
+int modules_load_devices(struct modlist *list, struct modules_cost *cost)
+{
+	int r = modules_coldplug(list, "/sys/bus", modules_finit, cost);
 	if (r < 0)
 		log_error("modules: cannot scan /sys/bus: %s", strerror(-r));
-	else
-		loaded += r;
-	log_info("modules: %d loaded", loaded);
-	return ret;
+	return r;
 }

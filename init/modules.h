@@ -1,8 +1,9 @@
 /* Kernel module loading in hopeless-init, driven by the load list the head
  * node wrote to /lib/hopeless/modules.conf (lib/modres.h has the format):
- * every "core" module in file order, then a coldplug loop that matches the
+ * every "core" module in file order, and a coldplug loop that matches the
  * modalias of every device in /sys/bus against the "alias" records and loads
- * the matching modules (dependencies first), until nothing new loads.
+ * the matching modules (dependencies first), until nothing new loads. The
+ * two run at the same time, in two processes (modload.h).
  * Everything lives in fixed-size tables; the limits match lib/modres.h. */
 #ifndef HOPELESS_INIT_MODULES_H
 #define HOPELESS_INIT_MODULES_H
@@ -55,7 +56,17 @@ int modules_parse(const char *text, struct modlist *out, char *err, size_t errle
  * kernel (counted as success), or another negative errno. */
 typedef int (*modules_loader)(const struct modentry *m, void *ctx);
 
-/* The real loader: open() + finit_module(fd, "", 0). */
+/* What loading cost: the CPU time the kernel spent in finit_module (the
+ * calling process's user + system time around each call, so time the
+ * scheduler gave to another process does not count) and how many modules
+ * loaded. modules_finit() adds to it when its ctx points to one. */
+struct modules_cost {
+	double cpu_secs;
+	int loaded;
+};
+
+/* The real loader: open() + finit_module(fd, "", 0); ctx: a struct
+ * modules_cost or NULL. */
 int modules_finit(const struct modentry *m, void *ctx);
 
 /* Loads module idx after its dependencies (each once, recursively). Returns
@@ -73,8 +84,16 @@ int modules_match(struct modlist *l, const char *modalias, modules_loader fn, vo
  * cannot be read. */
 int modules_coldplug(struct modlist *l, const char *sys_bus, modules_loader fn, void *ctx);
 
-/* The whole job: parse conf_path, load every core module in file order, then
- * coldplug from /sys/bus. Logs each module and "modules: N loaded". Returns 0,
- * or a negative errno when the list is unusable or a core module failed. */
-int modules_load_all(const char *conf_path);
+/* Reads and parses conf_path into *list. Returns 0, or a negative errno
+ * with the reason logged. */
+int modules_read(const char *conf_path, struct modlist *list);
+
+/* Loads every core module in file order (the NFS client, overlayfs, loop:
+ * what the mounts need). Logs each; returns 0 or the first core failure. */
+int modules_load_core(struct modlist *list, struct modules_cost *cost);
+
+/* Loads what the devices need (coldplug from /sys/bus: the NIC drivers).
+ * Returns the number loaded, or a negative errno when /sys/bus is
+ * unreadable (logged). */
+int modules_load_devices(struct modlist *list, struct modules_cost *cost);
 #endif

@@ -1,5 +1,6 @@
 /* NFS mounts with mount(2) and the kernel's text options: no mount.nfs
  * helper exists in the initramfs. The kernel resolves no names, hence addr=. */
+#include "clock.h"
 #include "log.h"
 #include "steps.h"
 #include <errno.h>
@@ -50,10 +51,12 @@ int nfs_mount(const char *server, const char *export_path, const char *target, c
 	int r = mkdir_p(target, 0755);
 	if (r < 0)
 		return r;
+	double t0 = clock_secs();
 	if (mount(src, target, type, readonly ? MS_RDONLY : 0, opts) != 0) {
 		int e = errno;
 		log_error("nfs: mount %s on %s (%s): %s%s", src, target, opts, strerror(e), nfs_hint(e));
 		return -e;
 	}
+	log_info("nfs: %s (%.3f s)", src, clock_secs() - t0);
 	return 0;
 }

@@ -3,6 +3,7 @@
  * they hold), the new root is moved over /, and init is exec'ed. /dev, /proc,
  * /sys and /run move along, so systemd finds them mounted (and
  * /run/hopeless keeps the layers reachable). */
+#include "background.h"
 #include "clock.h"
 #include "log.h"
 #include "steps.h"
@@ -13,7 +14,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <unistd.h>
 
 /* Delete everything below dirfd that lives on device dev (never crossing
@@ -46,6 +48,18 @@ static void delete_contents(int dirfd, dev_t dev)
 	closedir(d);
 }
 
+struct old_root {
+	int fd;
+	struct stat st;
+};
+
+static int delete_old_root(void *arg)
+{
+	const struct old_root *old = arg;
+	delete_contents(old->fd, old->st.st_dev);
+	return 0;
+}
+
 static void move_into_newroot(const char *what)
 {
 	char dst[64];
@@ -55,26 +69,29 @@ static void move_into_newroot(const char *what)
 		log_error("switchroot: moving %s into the new root: %s", what, strerror(errno));
 }
 
-/* Is init executable inside the new root? Checked in a child chrooted
- * there, because init is often an absolute symlink (Debian: /sbin/init ->
+/* The init to exec is a path (often a symlink: /sbin/init ->
  * /lib/systemd/systemd) that must resolve in the new root, not in the
- * initramfs. Checked before anything is moved: a missing init must leave
- * the initramfs intact for the onfail action. */
+ * initramfs: openat2's RESOLVE_IN_ROOT resolves it, absolute symlinks
+ * included, as a chroot would, without forking a process to chroot.
+ * Checked before anything is moved: a missing init must leave the
+ * initramfs intact for the onfail action. */
 static int init_in_newroot(const char *init)
 {
-	pid_t pid = fork();
-	if (pid < 0)
+	int root = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
 		return -errno;
-	if (pid == 0) {
-		if (chroot(NEWROOT) != 0 || chdir("/") != 0)
-			_exit(EIO);
-		_exit(access(init, X_OK) == 0 ? 0 : errno);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+	int fd = (int)syscall(SYS_openat2, root, init, &how, sizeof(how));
+	int e = fd < 0 ? errno : 0;
+	close(root);
+	if (fd < 0)
+		return -e;
+	struct stat st;
+	int r = fstat(fd, &st) == 0 ? 0 : -errno;
+	close(fd);
+	if (r == 0 && (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)))
+		r = -EACCES;
+	return r;
 }
 
 int switch_root(const char *init, double t_start)
@@ -89,12 +106,19 @@ int switch_root(const char *init, double t_start)
 		move_into_newroot(moved[i]);
 	if (chdir(NEWROOT) != 0)
 		return -errno;
-	struct stat st;
-	int rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd >= 0 && fstat(rootfd, &st) == 0)
-		delete_contents(rootfd, st.st_dev);
-	else if (rootfd >= 0)
-		close(rootfd);
+	/* The initramfs's files are deleted by a child at the lowest
+	 * priority, through a descriptor of the old root that stays valid
+	 * after the move: the root's init need not wait for the RAM they
+	 * hold, which the child frees moments later. */
+	struct old_root old = {.fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+	if (old.fd >= 0 && fstat(old.fd, &old.st) == 0) {
+		if (background_start(delete_old_root, &old, 19) < 0)
+			delete_contents(old.fd, old.st.st_dev);
+		else
+			close(old.fd);
+	} else if (old.fd >= 0) {
+		close(old.fd);
+	}
 	if (mount(".", "/", NULL, MS_MOVE, NULL) != 0) {
 		int e = errno;
 		log_error("switchroot: moving the new root to /: %s", strerror(e));

@@ -237,8 +237,21 @@ TEST(modules_coldplug_rescans)
 	log_set_quiet(0);
 }
 
-TEST(modules_load_all_missing_list)
+TEST(modules_read_missing_list)
 {
 	/* No list, no loading: an error the caller reports. */
-	CHECK_INT(modules_load_all("/nonexistent/modules.conf"), -ENOENT);
+	static struct modlist l;
+	CHECK_INT(modules_read("/nonexistent/modules.conf", &l), -ENOENT);
+}
+
+TEST(modules_finit_counts_cost)
+{
+	/* A module that cannot be opened costs nothing and counts nothing. */
+	struct modules_cost c = {0};
+	struct modentry m;
+	memset(&m, 0, sizeof(m));
+	snprintf(m.path, sizeof(m.path), "/nonexistent/lib/modules/x.ko");
+	CHECK_INT(modules_finit(&m, &c), -ENOENT);
+	CHECK_INT(c.loaded, 0);
+	CHECK(c.cpu_secs == 0);
 }
