@@ -50,7 +50,15 @@ build/hopeless: $(CLI_SRCS) $(LIB_SRCS) $(wildcard cli/*.h lib/*.h)
 	@mkdir -p build
 	$(CC) $(CPPFLAGS) $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(KMOD_LIBS) $(EXT2_LIBS) $(CRYPTO_LIBS) -lz
 
-build/hopeless-init: $(INIT_SRCS) $(INIT_LIB_SRCS) $(wildcard init/*.h lib/*.h) | build/kinc
+# The compiler the init was built with: when musl-gcc appears (make deps on a
+# fresh machine) or goes, the init is rebuilt, so an early `make` before
+# `make deps` cannot leave a glibc init behind that later builds keep.
+build/init-cc: FORCE
+	@mkdir -p build
+	@echo '$(INIT_CC)' | cmp -s - $@ 2>/dev/null || echo '$(INIT_CC)' > $@
+
+build/hopeless-init: $(INIT_SRCS) $(INIT_LIB_SRCS) $(wildcard init/*.h lib/*.h) build/init-cc | build/kinc
+	$(if $(MUSL_CC),,@echo "note: musl-gcc not found (make deps installs musl-tools); building the init with glibc, larger" >&2)
 	$(INIT_CC) $(CPPFLAGS) $(INIT_INC) $(CSTD) $(WARN) -Os -static -o $@ $(INIT_SRCS) $(INIT_LIB_SRCS)
 	strip $@
 
@@ -103,4 +111,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all deps unit check demo fuzz bench install clean
+.PHONY: all deps unit check demo fuzz bench install clean FORCE
+FORCE:
