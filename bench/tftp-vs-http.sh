@@ -6,7 +6,10 @@
 # (nginx, what hopeless has iPXE and GRUB use), with the lab's own servers
 # and configs written by hopeless config.
 #
-#   bench/tftp-vs-http.sh [N...]     (default: 1 8 32 128; needs root)
+#   bench/tftp-vs-http.sh [--md FILE] [N...]     (default: 1 8 32 128; needs root)
+#
+# --md FILE: the Markdown section for docs/benchmarks.md (make bench) goes
+# to FILE instead of stdout.
 #
 # Two network namespaces joined by a veth pair: the head node (dnsmasq,
 # nginx) and the clients. RTT=0.2 (milliseconds) adds a netem delay of half
@@ -27,6 +30,8 @@ HOPELESS=${HOPELESS:-$TOP/build/hopeless}
 KERNEL_CACHE=${HOPELESS_KERNEL_CACHE:-$TOP/cache/kernels/cloud/root}
 RTT=${RTT:-0}
 NS=${NS_PREFIX:-hl-tvh}-$$ NC=${NS_PREFIX:-hl-tvh}c-$$
+MD=/dev/stdout
+if [ "${1:-}" = --md ]; then MD=$2; shift 2; fi
 [ $# -gt 0 ] || set -- 1 8 32 128
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
 for tool in dnsmasq nginx curl tc; do
@@ -111,15 +116,30 @@ run() {
 	echo "$el $ok"
 }
 
-echo "# bench/tftp-vs-http.sh on $(uname -n), $(date -u +%Y-%m-%d), $(nproc) cores; added RTT ${RTT} ms (netem)"
-echo "# per client: vmlinuz $KSIZE + initrd.img $ISIZE bytes; dnsmasq $(dnsmasq --version | head -1 | awk '{print $3}'), nginx $(nginx -v 2>&1 | sed 's|.*/||')"
-echo
-echo "| clients | TFTP (dnsmasq) s | HTTP (nginx) s | TFTP / HTTP | TFTP MB/s | HTTP MB/s | complete (TFTP, HTTP) |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-for n in "$@"; do
-	read -r th tok < <(run tftp "$n")
-	read -r hh hok < <(run http "$n")
-	mb=$(awk -v n="$n" -v k="$KSIZE" -v i="$ISIZE" 'BEGIN { print n * (k + i) / 1e6 }')
-	awk -v n="$n" -v t="$th" -v h="$hh" -v mb="$mb" -v to="$tok" -v ho="$hok" 'BEGIN {
-		printf "| %d | %.2f | %.2f | %.1fx | %.0f | %.0f | %d/%d, %d/%d |\n", n, t, h, t / h, mb / t, mb / h, to, n, ho, n }'
-done
+report() {
+	echo "## TFTP against HTTP: N nodes fetching kernel and initramfs at once"
+	echo
+	echo "\`bench/tftp-vs-http.sh $*\`: N clients (curl, one address each, all started at"
+	echo "once) each fetch the node's kernel ($KSIZE bytes) and initramfs ($ISIZE"
+	echo "bytes) from dnsmasq's TFTP server (what firmware, pxelinux and the"
+	echo "default Warewulf and LTSP set-ups load kernels with; blksize 1432, as"
+	echo "iPXE asks) and from nginx over HTTP (what hopeless has iPXE use), in two"
+	echo "namespaces joined by a veth pair, added round trip ${RTT} ms (this"
+	echo "machine's kernel has no sch_netem, so a veth's microseconds flatter"
+	echo "TFTP's one round trip per block). dnsmasq $(dnsmasq --version | head -1 | awk '{print $3}'),"
+	echo "nginx $(nginx -v 2>&1 | sed 's|.*/||'). A client that has not finished after 300 s"
+	echo "counts as incomplete (dnsmasq gives up on a TFTP client after its"
+	echo "retransmissions; a real node would start its boot again)."
+	echo
+	echo "| clients | TFTP (dnsmasq) s | HTTP (nginx) s | TFTP / HTTP | TFTP MB/s | HTTP MB/s | complete (TFTP, HTTP) |"
+	echo "| ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	for n in "$@"; do
+		echo "bench: tftp-vs-http: $n clients" >&2
+		read -r th tok < <(run tftp "$n")
+		read -r hh hok < <(run http "$n")
+		mb=$(awk -v n="$n" -v k="$KSIZE" -v i="$ISIZE" 'BEGIN { print n * (k + i) / 1e6 }')
+		awk -v n="$n" -v t="$th" -v h="$hh" -v mb="$mb" -v to="$tok" -v ho="$hok" 'BEGIN {
+			printf "| %d | %.2f | %.2f | %.1fx | %.0f | %.0f | %d/%d, %d/%d |\n", n, t, h, t / h, mb / t, mb / h, to, n, ho, n }'
+	done
+}
+report "$@" > "$MD"
