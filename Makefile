@@ -67,6 +67,13 @@ build/unit-tests: $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(wildcard tests/uni
 	$(CC) $(CPPFLAGS) -Iinit -Icli -Itests/unit $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(CFLAGS) $(SAN) -o $@ \
 	    $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(KMOD_LIBS) $(EXT2_LIBS) $(CRYPTO_LIBS) -lz
 
+# The boot-storm replay client (bench/boot-storm.sh); not part of all.
+NFS_CFLAGS := $(shell pkg-config --cflags libnfs 2>/dev/null)
+NFS_LIBS   := $(shell pkg-config --libs libnfs 2>/dev/null || echo -lnfs)
+build/storm-replay: bench/storm-replay.c
+	@mkdir -p build
+	$(CC) $(CPPFLAGS) $(NFS_CFLAGS) $(CFLAGS) -o $@ bench/storm-replay.c $(NFS_LIBS)
+
 deps:
 	scripts/deps.sh
 

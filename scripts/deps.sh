@@ -10,7 +10,8 @@ e2fsprogs cpio busybox-static qemu-system-x86 ipxe-qemu ipxe dnsmasq-base
 nfs-ganesha nfs-ganesha-vfs pxelinux syslinux-common iproute2 clang
 libclang-rt-14-dev cppcheck openssh-client mmdebstrap debootstrap isc-dhcp-server
 kea-dhcp4-server zstd xz-utils file python3
-ovmf shim-signed grub-efi-amd64-signed openipmi ipmitool nginx-light"
+ovmf shim-signed grub-efi-amd64-signed openipmi ipmitool nginx-light
+libnfs-dev libnfs-utils tcpdump strace"
 
 missing=""
 for p in $PKGS; do
