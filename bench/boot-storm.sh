@@ -2,7 +2,11 @@
 # Measurement (not a test; make check does not run it): how many nodes per
 # minute one head node can bring up, without booting hundreds of VMs.
 #
-#   bench/boot-storm.sh [--md FILE] [--levels "1 2 4 ..."] [--seconds S] [--keep]
+#   bench/boot-storm.sh [--md FILE] [--levels "1 2 4 ..."] [--seconds S] [--keep] [--reuse DIR]
+#
+# --keep keeps the work directory (the lab's tree, the recording, the
+# workload in DIR/storm-workload); --reuse DIR replays such a kept
+# recording again instead of booting (and keeps DIR).
 #
 # 1. Record: one real boot of the lab's Debian systemd root (hopeless lab
 #    --root debian, iPXE chain, state image) with bench/storm-hook.sh: the
@@ -24,14 +28,15 @@
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 HOPELESS=${HOPELESS:-$TOP/build/hopeless}
-MD="" LEVELS="1 2 4 8 16 32 64 128" SECONDS_PER=20 KEEP=0
+MD="" LEVELS="1 2 4 8 16 32 64 128" SECONDS_PER=20 KEEP=0 REUSE=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--md) MD=$2; shift 2 ;;
 	--levels) LEVELS=$2; shift 2 ;;
 	--seconds) SECONDS_PER=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
-	*) echo "bench: boot-storm: unknown option '$1' (want --md FILE, --levels \"1 2 4\", --seconds S, --keep)" >&2; exit 2 ;;
+	--reuse) REUSE=$2; KEEP=1; shift 2 ;;
+	*) echo "bench: boot-storm: unknown option '$1' (want --md FILE, --levels \"1 2 4\", --seconds S, --keep, --reuse DIR)" >&2; exit 2 ;;
 	esac
 done
 for c in $LEVELS; do
@@ -45,7 +50,13 @@ done
 make -s -C "$TOP" all build/storm-replay >&2 || { echo "bench: boot-storm: build failed" >&2; exit 1; }
 REPLAY=$TOP/build/storm-replay
 
-W=$(mktemp -d /tmp/hopeless-storm.XXXXXX)
+if [ -n "$REUSE" ]; then
+	[ -s "$REUSE/lab/storm/accessed" ] || { echo "bench: boot-storm: --reuse $REUSE: no recording there (want the directory a --keep run kept)" >&2; exit 2; }
+	W=$(cd "$REUSE" && pwd)
+	rm -f "$W/ganesha.pid"
+else
+	W=$(mktemp -d /tmp/hopeless-storm.XXXXXX)
+fi
 chmod 0711 "$W"
 NS=hl-storm-$$ NC=hl-stormc-$$
 PIDS=()
@@ -184,7 +195,7 @@ io_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/io"; }
 # ganesha's read() bytes are compared with what the boot read.
 verify_atime() {
 	local path r0 r1 w0 out
-	path=$TREE$(awk -F'\t' '$1 == "nfs" && $2 ~ /^\/roots\// && $3 == "f" { print $4 "\t" $2 "/" $5 }' \
+	path=$TREE$(awk -F'\t' '$1 == "nfs" && $2 ~ /^\/roots\// && $3 == "f" { print $5 "\t" $2 "/" $6 }' \
 		"$W/storm-workload" | sort -n | tail -n 1 | cut -f2)
 	touch -a -h -d @0 "$path"
 	r0=$(io_field "$GANESHA_PID" rchar) w0=$(io_field "$GANESHA_PID" wchar)
@@ -341,9 +352,13 @@ MD
 }
 
 # ---- 1. record one real boot ----
-log "recording one boot of the Debian systemd root (first run builds the root, 1-3 min)"
 LAB=$W/lab
-if ! HOPELESS=$HOPELESS "$HOPELESS" lab --root debian --boot ipxe --state image --boots 1 \
+if [ -n "$REUSE" ]; then
+	log "reusing the recording in $W"
+else
+	log "recording one boot of the Debian systemd root (first run builds the root, 1-3 min)"
+fi
+if [ -z "$REUSE" ] && ! HOPELESS=$HOPELESS "$HOPELESS" lab --root debian --boot ipxe --state image --boots 1 \
 	--workdir "$LAB" --keep --hook "$TOP/bench/storm-hook.sh" --timeout 400 > "$W/lab.out" 2>&1; then
 	tail -n 30 "$W/lab.out" >&2
 	log "the recording boot failed"; exit 1

@@ -239,14 +239,15 @@ static int nfs_list_dir(struct nfs_context *c, const char *path)
 	return 0;
 }
 
-static struct nfs_context *nfs_connect(const struct opts *o, const char *export, int client, int boot)
+static struct nfs_context *nfs_connect(const struct opts *o, const char *export, int e, int client, int boot)
 {
 	char name[64];
 	struct nfs_context *c = nfs_init_context();
 	if (!c)
 		return NULL;
-	/* Each simulated node is its own NFSv4 client. */
-	snprintf(name, sizeof(name), "storm-%d-%d-%d", (int)getpid(), client, boot);
+	/* Each context is its own NFSv4 client: two contexts with one name
+	 * look like a client that rebooted, and the first one's state expires. */
+	snprintf(name, sizeof(name), "storm-%d-%d-%d-%d", (int)getpid(), client, boot, e);
 	nfs4_set_client_name(c, name);
 	if (nfs_set_version(c, NFS_V4) < 0 || nfs_mount(c, o->server, export) < 0) {
 		fprintf(stderr, "storm-replay: client %d: mount %s:%s: %s\n", client, o->server, export,
@@ -295,7 +296,7 @@ static int replay_boot(const struct opts *o, const struct workload *w, int clien
 					client, it->path, strerror(-r), got, it->size);
 			continue;
 		}
-		if (!ctx[it->export] && !(ctx[it->export] = nfs_connect(o, w->exports[it->export], client, boot))) {
+		if (!ctx[it->export] && !(ctx[it->export] = nfs_connect(o, w->exports[it->export], it->export, client, boot))) {
 			r = -EIO;
 			break;
 		}
