@@ -9,7 +9,9 @@
 # (the lab's marker). strace follows ganesha's file reads and writes
 # (pread/pwrite and friends, with the file behind each descriptor): how
 # many bytes of each file it read for the node. Results land in
-# $WORK/storm/.
+# $WORK/storm/. Boot 2 (the same node rebooted) runs without strace, the
+# atime reset or the find: its ganesha CPU time and tcpdump bytes are those of
+# a real boot on an undisturbed server (files *2).
 
 storm_layers() { # EXPORT DIR per line: the exports the node mounts
 	local r o
@@ -29,8 +31,17 @@ storm_ganesha() { # prints: cpu-ticks rchar wchar
 }
 
 hook_before_boot() {
-	[ "$1" = 1 ] || return 0
 	local d=$WORK/storm
+	if [ "$1" = 2 ]; then
+		ip netns exec "$NS" tcpdump -i "$BR" -s 128 -n -w "$d/boot2.pcap" 'tcp port 2049' 2>"$d/tcpdump2.err" &
+		STORM_TCPDUMP=$!
+		PIDS+=("$STORM_TCPDUMP")
+		sleep 1
+		storm_ganesha > "$d/ganesha-before2"
+		date +%s.%N > "$d/t-before2"
+		return 0
+	fi
+	[ "$1" = 1 ] || return 0
 	mkdir -p "$d"
 	storm_layers > "$d/layers"
 	while read -r _ dir; do
@@ -50,8 +61,15 @@ hook_before_boot() {
 }
 
 hook_up() {
-	[ "$1" = 1 ] || return 0
 	local d=$WORK/storm
+	if [ "$1" = 2 ]; then
+		date +%s.%N > "$d/t-up2"
+		storm_ganesha > "$d/ganesha-up2"
+		kill -INT "$STORM_TCPDUMP" 2>/dev/null || true
+		wait "$STORM_TCPDUMP" 2>/dev/null || true
+		return 0
+	fi
+	[ "$1" = 1 ] || return 0
 	date +%s.%N > "$d/t-up"
 	storm_ganesha > "$d/ganesha-up"
 	kill -INT "$STORM_TCPDUMP" "$STORM_STRACE" 2>/dev/null || true
@@ -63,5 +81,8 @@ hook_up() {
 		find "$dir" -mindepth 1 -printf '%A@\t%y\t%s\t%P\n' |
 			awk -F'\t' -v e="$export" 'BEGIN { OFS = "\t" } $1 > 0 { print $1, e, $2, $3, $4 }'
 	done < "$d/layers" | sort -n -k1,1 > "$d/accessed"
+	# The boot's own log lines (the replay later appends to the tree's log).
+	cp "$TREE/log/http-access.log" "$d/http-access.log"
+	cp "$WORK/dnsmasq.log" "$d/dnsmasq.log"
 	say "hook: storm: $(wc -l < "$d/accessed") paths accessed until the marker"
 }
