@@ -267,19 +267,8 @@ lvl() { awk -v c="$1" -v k="$2" '$1 == c { print $k }' "$W/levels"; }
 # minutes for N nodes at R boots/min
 minutes() { awk -v n="$1" -v r="$2" 'BEGIN { printf "%.1f", n / r }'; }
 
-write_md() {
-	local k best gs ns rate_link rate2 rate16 state_r state_w idle2 cpu_real ops_s rate_ops rate_mb
-	k=$(knee); best=$(lvl "$k" 3)
-	gs=$(lvl "$k" 11); ns=$(lvl "$k" 14)
-	idle2=$(awk -v p="$IDLE_PCT" -v s="$B2_SECS" 'BEGIN { printf "%.2f", p / 100 * s }')
-	cpu_real=$(awk -v g="$B2_GCPU" -v i="$idle2" -v n="$ns" 'BEGIN { x = g - i; printf "%.3f", (x > 0 ? x : g) + n }')
-	ops_s=$(awk -v r="$R_REQ" -v b="$best" 'BEGIN { printf "%.0f", r * b / 60 }')
-	rate_ops=$(awk -v o="$ops_s" -v n="$N2_REQ" 'BEGIN { printf "%.0f", o / n * 60 }')
-	rate_mb=$(awk -v m="$(lvl "$k" 5)" -v b="$B_TOTAL" 'BEGIN { printf "%.0f", m * 1e6 / b * 60 }')
-	rate_link=$(awk -v b="$B_TOTAL" 'BEGIN { printf "%.0f", 1.25e9 / b * 60 }')
-	rate2=$(awk -v c="$cpu_real" 'BEGIN { printf "%.0f", 2 / c * 60 }')
-	rate16=$(awk -v c="$cpu_real" 'BEGIN { printf "%.0f", 16 / c * 60 }')
-	state_r=$B_STATE_R state_w=$B_STATE_W
+# The section: the method, what one boot fetched, the curve, the paper figures.
+md_recorded() {
 	cat <<MD
 ## Boot storm: nodes per minute from one head node
 
@@ -345,6 +334,11 @@ on the wire; $N_UNLISTED files were read without being on the access-time list.
 Bytes per boot on the head node's link: **$(mb "$B_TOTAL") MB** (HTTP + TFTP +
 NFS to the node on the wire).
 
+MD
+}
+
+md_replay() {
+	cat <<MD
 ### Replay: concurrent simulated boots against one head node
 
 | Concurrent boots | Boots done | Boots/min | MB/s served | ganesha CPU % | nginx CPU % | clients CPU % | Replay time per boot min / median / p95 / max (s) | ganesha CPU-s per boot |
@@ -356,6 +350,25 @@ rate), $best boots/min, ratio to one boot at a time
 $(awk -v a="$best" -v b="$(lvl "$(head -n 1 "$W/levels" | cut -d' ' -f1)" 3)" 'BEGIN { printf "%.1f", a / b }')x.
 CPU per boot of the servers there: ganesha $gs s, nginx $ns s.
 
+MD
+}
+
+write_md() {
+	local k best gs ns rate_link rate2 rate16 state_r state_w idle2 cpu_real ops_s rate_ops rate_mb
+	k=$(knee); best=$(lvl "$k" 3)
+	gs=$(lvl "$k" 11); ns=$(lvl "$k" 14)
+	idle2=$(awk -v p="$IDLE_PCT" -v s="$B2_SECS" 'BEGIN { printf "%.2f", p / 100 * s }')
+	cpu_real=$(awk -v g="$B2_GCPU" -v i="$idle2" -v n="$ns" 'BEGIN { x = g - i; printf "%.3f", (x > 0 ? x : g) + n }')
+	ops_s=$(awk -v r="$R_REQ" -v b="$best" 'BEGIN { printf "%.0f", r * b / 60 }')
+	rate_ops=$(awk -v o="$ops_s" -v n="$N2_REQ" 'BEGIN { printf "%.0f", o / n * 60 }')
+	rate_mb=$(awk -v m="$(lvl "$k" 5)" -v b="$B_TOTAL" 'BEGIN { printf "%.0f", m * 1e6 / b * 60 }')
+	rate_link=$(awk -v b="$B_TOTAL" 'BEGIN { printf "%.0f", 1.25e9 / b * 60 }')
+	rate2=$(awk -v c="$cpu_real" 'BEGIN { printf "%.0f", 2 / c * 60 }')
+	rate16=$(awk -v c="$cpu_real" 'BEGIN { printf "%.0f", 16 / c * 60 }')
+	state_r=$B_STATE_R state_w=$B_STATE_W
+	md_recorded
+	md_replay
+	cat <<MD
 ### On paper: 500 and 2,000 nodes from one head node
 
 A real boot (the recorded node's second boot, $B2_SECS s to multi-user.target,
