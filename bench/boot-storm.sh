@@ -13,9 +13,13 @@
 #    HTTP files (nginx's access log) and TFTP files (dnsmasq's log) it
 #    fetched, and every path of its NFS exports nfs-ganesha read, listed or
 #    followed for it until multi-user.target (the lab's marker): access times
-#    set to the epoch before the boot, listed after; tcpdump on the bridge
-#    counts the NFS bytes each way to cross-check. The workload lands in the
-#    work directory (storm-workload), one line per HTTP file or NFS path.
+#    set to the epoch before the boot, listed after; strace -y of ganesha's
+#    read/write calls gives the bytes it read of each file and wrote to the
+#    state image; tcpdump on the bridge counts the NFS bytes each way to
+#    cross-check. The node then boots a second time with none of that on the
+#    server but tcpdump: ganesha's CPU time and requests for a real boot.
+#    The workload lands in the work directory (storm-workload), one line
+#    per HTTP file or NFS path.
 # 2. Replay: the lab's tree served again by the same servers with the same
 #    configs (nfs-ganesha with etc/ganesha.conf, nginx with etc/nginx.conf,
 #    in a namespace of their own), and build/storm-replay (libnfs, NFSv4)
@@ -45,7 +49,7 @@ for c in $LEVELS; do
 done
 case "$SECONDS_PER" in ''|*[!0-9]*|0) echo "bench: boot-storm: --seconds $SECONDS_PER: want a whole number of seconds" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "bench: boot-storm: needs root (network namespaces, qemu taps)" >&2; exit 1; }
-for tool in tcpdump nginx ganesha.nfsd qemu-system-x86_64 pkg-config; do
+for tool in tcpdump strace nginx ganesha.nfsd qemu-system-x86_64 pkg-config; do
 	command -v "$tool" >/dev/null || { echo "bench: boot-storm: $tool missing (run: make deps)" >&2; exit 1; }
 done
 make -s -C "$TOP" all build/storm-replay >&2 || { echo "bench: boot-storm: build failed" >&2; exit 1; }
@@ -345,7 +349,7 @@ md_replay() {
 |---:|---:|---:|---:|---:|---:|---:|---|---:|
 $(awk '{ printf "| %d | %d | %.1f | %.1f | %d | %d | %d | %.2f / %.2f / %.2f / %.2f | %.3f |\n", $1, $2, $3, $5, $6, $7, $13, $15, $8, $9, $10, $11 }' "$W/levels")
 
-The knee: **$k concurrent boots** (the fewest reaching 90 % of the best
+The knee: **$k concurrent boot(s)** (the fewest reaching 90 % of the best
 rate), $best boots/min, ratio to one boot at a time
 $(awk -v a="$best" -v b="$(lvl "$(head -n 1 "$W/levels" | cut -d' ' -f1)" 3)" 'BEGIN { printf "%.1f", a / b }')x.
 CPU per boot of the servers there: ganesha $gs s, nginx $ns s.
@@ -400,8 +404,8 @@ A node's own boot (firmware, kernel, systemd) adds its own time to each
 figure; under TCG here it is $UP2 s from qemu start to multi-user.target.
 
 Reproduce: \`bench/boot-storm.sh --md FILE\` (options \`--levels "1 2 4 ..."\`,
-\`--seconds S\`, \`--keep\`; the workload is kept as storm-workload in the
-work directory with --keep).
+\`--seconds S\`, \`--keep\` to keep the work directory with the workload in
+storm-workload, \`--reuse DIR\` to replay a kept recording without booting).
 MD
 }
 
