@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="build-essential pkg-config libkmod-dev zlib1g-dev libext2fs-dev libssl-dev musl-tools kmod
 e2fsprogs cpio busybox-static qemu-system-x86 ipxe-qemu ipxe dnsmasq-base
-nfs-ganesha nfs-ganesha-vfs pxelinux syslinux-common iproute2 clang
+nfs-ganesha nfs-ganesha-vfs rpcbind pxelinux syslinux-common iproute2 clang
 libclang-rt-14-dev cppcheck openssh-client mmdebstrap debootstrap isc-dhcp-server
 kea-dhcp4-server zstd xz-utils file python3
 ovmf shim-signed grub-efi-amd64-signed openipmi ipmitool nginx-light
