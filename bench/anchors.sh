@@ -4,6 +4,10 @@
 #
 #   bench/anchors.sh --md FILE [--boots N] [--timeout S] [--keep]
 #
+# --timeout S: per boot (default 150); --keep: keep the scratch folder;
+# --inits LIST and ANCHORS_APPEND="ARGS" (more kernel arguments for every
+# boot) are for debugging one init: the tables want all three.
+#
 # One run, one network namespace (bridge, tap, dnsmasq and nfs-ganesha as
 # the lab runs them, ganesha serving NFSv3 too, with rpcbind, in a private
 # mount namespace), one node MAC and address, the lab's cloud kernel
@@ -17,8 +21,8 @@
 #                   image on NFS, on loop)
 #   initramfs-tools Debian 12's, MODULES=netboot, BOOT=nfs: klibc ipconfig,
 #                   nfsmount over NFSv3, the root read-only
-#   dracut          Debian 12's dracut 059 with its nfs module (and systemd
-#                   in the initramfs, the network handler dracut picks):
+#   dracut          Debian 12's dracut 059 with its nfs module (systemd in
+#                   the initramfs, network-legacy: dhclient):
 #                   root=nfs4:..., ip=dhcp, rd.neednet=1, the root read-only
 # The anchors' images are built by their own tools for the lab kernel's
 # version in mmdebstrap chroots (Debian bookworm from the archive; the host
@@ -97,12 +101,16 @@ build_anchor() {
 			--customize-hook='sed -i "s/^MODULES=.*/MODULES=netboot/" "$1/etc/initramfs-tools/initramfs.conf" && echo BOOT=nfs >> "$1/etc/initramfs-tools/initramfs.conf"'
 			--customize-hook="chroot \"\$1\" mkinitramfs -o /tmp/anchor.img '$KVER'")
 	else
-		# systemd-networkd (dracut's pick when systemd is in the chroot)
-		# wants dbus; the Debian 11-ifcfg.conf names a module 059 lacks.
-		inc=dracut,dracut-network,nfs-common,systemd,dbus,procps,zstd
+		# network-legacy (dhclient, what Debian's dracut-network depends
+		# on): with systemd-networkd, dracut's pick when systemd is in the
+		# chroot, nothing ever runs the netroot hooks and the NFS root is
+		# never mounted (dracutdevs/dracut#1706, dracut-ng#251). Its
+		# check wants pgrep (procps). Debian's 11-ifcfg.conf names a
+		# module 059 lacks.
+		inc=dracut,dracut-network,nfs-common,systemd,procps,zstd
 		hooks=(--customize-hook="$mods"
 			--customize-hook='rm -f "$1/etc/dracut.conf.d/11-ifcfg.conf"'
-			--customize-hook="chroot \"\$1\" dracut --no-hostonly --add nfs --kver '$KVER' --force /tmp/anchor.img")
+			--customize-hook="chroot \"\$1\" dracut --no-hostonly --add 'nfs network-legacy' --kver '$KVER' --force /tmp/anchor.img")
 	fi
 	say "building the $name image for $KVER in an mmdebstrap chroot (once; log in $ANCHORS_CACHE/$name.log)"
 	if ! mmdebstrap --variant=minbase --include="$inc" "${hooks[@]}" \
@@ -114,6 +122,7 @@ build_anchor() {
 		return 1
 	fi
 	mv -f "$out.versions.tmp.$$" "$out.versions"
+	chmod 644 "$out.tmp.$$"
 	mv -f "$out.tmp.$$" "$out"
 }
 for a in initramfs-tools dracut; do build_anchor "$a"; done
@@ -188,7 +197,7 @@ for a in $INITS; do
 	SIZE[$a]=$(stat -c %s "${IMG[$a]}")
 	cat "${IMG[$a]}" "$W/memprobe.cpio.gz" > "$W/$a.img"
 done
-COMMON="console=ttyS0 panic=-1 printk.time=1 rdinit=/memprobe"
+COMMON="console=ttyS0 panic=-1 printk.time=1 printk.devkmsg=on rdinit=/memprobe"
 # hopeless: the node's command line as its iPXE script passes it, without
 # BOOTIF (a direct boot has no PXE NIC); it sets loglevel=4 itself.
 CMD[hopeless]="$(sed -n 's/^kernel [^ ]* //p' "$TREE/tftp/ipxe/$(echo "$MAC" | tr : -).ipxe" |
@@ -330,13 +339,20 @@ pkgver() { awk -v p="$2" '$1 == p { print $2 }' "$ANCHORS_CACHE/$1.img.versions"
 	echo "(the lab's configuration, with NFSv3 and rpcbind added for klibc) and the"
 	echo "same busybox root, whose /sbin/init writes a marker to /dev/kmsg first."
 	echo
-	echo "- **hopeless**: \`hopeless initramfs build\` ($(awk -v s="${SIZE[hopeless]}" 'BEGIN { printf "%.1f MiB", s / 1048576 }')); the full union (root + overlay +"
+	echo "- **hopeless**: \`hopeless initramfs build\` ($(awk -v s="${SIZE[hopeless]:-0}" 'BEGIN { printf "%.1f MiB", s / 1048576 }')); the full union (root + overlay +"
 	echo "  host layer over NFSv4.1, upper: the node's ext4 state image on NFS via loop)."
 	echo "- **initramfs-tools** $(pkgver initramfs-tools initramfs-tools) (Debian 12), MODULES=netboot, BOOT=nfs, its default"
 	echo "  compression; klibc ipconfig (ip=dhcp) and nfsmount (NFSv3); the root read-only."
 	echo "- **dracut** $(pkgver dracut dracut) (Debian 12) with its nfs module, \`--no-hostonly\`, systemd $(pkgver dracut systemd)"
-	echo "  in the initramfs, the network handler dracut picks ($(grep -o 'Including module: \(systemd-networkd\|network-legacy\|network-manager\)' "$ANCHORS_CACHE/dracut.log" 2>/dev/null | head -n 1 | sed 's/.*: //' || true));"
+	echo "  in the initramfs, network-legacy (dhclient; with systemd-networkd, dracut's own pick"
+	echo "  when systemd is there, nothing runs its netroot hook and the NFS root is never mounted);"
 	echo "  root=nfs4:..., ip=dhcp, rd.neednet=1; the root read-only."
+	echo
+	echo "Kernel command lines (the server's address varies per run):"
+	echo
+	echo '```'
+	for a in $INITS; do echo "$a: ${CMD[$a]}"; done
+	echo '```'
 	echo
 	echo "Each anchor image is built by its own tool in an mmdebstrap chroot (Debian"
 	echo "bookworm) holding the lab kernel's modules; the anchors boot with \`quiet\`"
@@ -370,7 +386,7 @@ pkgver() { awk -v p="$2" '$1 == p { print $2 }' "$ANCHORS_CACHE/$1.img.versions"
 	line="| initramfs size, bytes (compressed, as built) |"
 	for a in $INITS; do
 		line="$line ${SIZE[$a]} |"
-		[ "$a" = hopeless ] || line="$line $(ratio "${SIZE[$a]}" "${SIZE[hopeless]}") |"
+		[ "$a" = hopeless ] || line="$line $(ratio "${SIZE[$a]}" "${SIZE[hopeless]:-}") |"
 	done
 	echo "$line"
 	row "/init -> root init, s (printk)" 5 "%.2f" 1
