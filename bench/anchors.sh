@@ -291,8 +291,11 @@ boot() {
 		}
 		END { printf "%s %s ok %s %.3f %d %d %d %d\n", a, r, wall, mark - init, tx, rx, mema, memf }' >> "$W/results"
 	if [ "$a" = hopeless ]; then
-		tr -d '\r' < "$log" | sed -n 's/.*hopeless-init: \(modules\|net\|nfs\|upper\|union\): .*(\([0-9.]*\) s)$/\1 \2/p;
-			s/.*hopeless-init: switchroot: exec .* (\([0-9.]*\) s after \/init started)$/total \1/p' |
+		# Every step line (NAME: ... (S s)), in the init's order, the
+		# total by its own clock, and its profile line's floor if any.
+		tr -d '\r' < "$log" | sed -n 's/.*hopeless-init: \([a-z-]*\): .*(\([0-9.]*\) s)$/\1 \2/p;
+			s/.*hopeless-init: switchroot: exec .* (\([0-9.]*\) s after \/init started)$/total \1/p;
+			s/.*hopeless-init: profile: .*; floor \([0-9.]*\) s (.*); above the floor \([0-9.]*\) s$/floor \1\nabove-the-floor \2/p' |
 			sed "s/^/$r /" >> "$W/steps"
 	fi
 	say "$a round $r: $(tail -n 1 "$W/results" | cut -d' ' -f4-) (wall s, /init->root s, tx, rx, kB, kB)"
@@ -396,13 +399,14 @@ pkgver() { awk -v p="$2" '$1 == p { print $2 }' "$ANCHORS_CACHE/$1.img.versions"
 	row "peak MemTotal - MemAvailable, MiB" 8 "%.1f" 1024
 	row "peak MemTotal - MemFree, MiB" 9 "%.1f" 1024
 	echo
-	echo "Where hopeless-init's time goes (its own step lines on the console, each"
-	echo "step's duration; median over the boots; total: /init start to the exec of"
-	echo "the root's init, by its own clock):"
+	echo "Where hopeless-init's time goes (its own step lines on the console, in its"
+	echo "order, each step's duration, steps may overlap; total: /init start to the"
+	echo "exec of the root's init, by its own clock; floor: what its profile line"
+	echo "counts as the part it cannot go below, when it prints one):"
 	echo
 	echo "| step | median s | min s | max s |"
 	echo "| --- | ---: | ---: | ---: |"
-	for s in modules net nfs upper union total; do
+	for s in $(awk '!seen[$2]++ { print $2 }' "$W/steps" 2>/dev/null); do
 		awk -v s="$s" '$2 == s { print $3 }' "$W/steps" 2>/dev/null | sort -g |
 			awk -v s="$s" '{ v[NR] = $1 } END { if (!NR) { printf "| %s | - | - | - |\n", s; exit }
 				m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2

@@ -6,7 +6,7 @@
  * as PID 1. The child writes each maximum of MemTotal - MemAvailable (and
  * of MemTotal - MemFree) that grew by 256 KiB or more to /dev/kmsg (level 6,
  * not on the console), and a final line once PID 1's executable lives on
- * another file system than at the start (the root's init runs) or after
+ * another file system than the initramfs (the root's init runs) or after
  * 300 s. It mounts /proc and devtmpfs in a mount namespace of its own and
  * removes its two directories before /init starts, so the initramfs sees
  * nothing of it; argv[0] starts with '@' so systemd's switch-root spares it.
@@ -67,7 +67,9 @@ static int exe_moved(int proc, const struct stat *first)
 	struct stat st;
 	if (fstatat(proc, "1/exe", &st, 0) < 0)
 		return 0;
-	return st.st_dev != first->st_dev || st.st_ino != first->st_ino;
+	/* Only the file system: /memprobe, /init and what /init execs within
+	 * the initramfs all live on the rootfs. */
+	return st.st_dev != first->st_dev;
 }
 
 static void sample(int ready)
