@@ -207,7 +207,7 @@ CMD[hopeless]="$(sed -n 's/^kernel [^ ]* //p' "$TREE/tftp/ipxe/$(echo "$MAC" | t
 CMD[initramfs-tools]="$COMMON quiet root=/dev/nfs nfsroot=$SERVER:/anchor-root ip=dhcp ro init=/sbin/init"
 CMD[dracut]="$COMMON quiet root=nfs4:$SERVER:/anchor-root ip=dhcp rd.neednet=1 ro init=/sbin/init rd.shell=0"
 # ANCHORS_APPEND: more arguments for every boot (debugging an anchor).
-for a in $INITS; do CMD[$a]="${CMD[$a]} ${ANCHORS_APPEND:-}"; done
+[ -z "${ANCHORS_APPEND:-}" ] || for a in $INITS; do CMD[$a]="${CMD[$a]} $ANCHORS_APPEND"; done
 
 # ---- the network and the services ----
 say "starting namespace $NS (bridge $BR, tap $TAP, server $SERVER)"
@@ -371,6 +371,8 @@ pkgver() { awk -v p="$2" '$1 == p { print $2 }' "$ANCHORS_CACHE/$1.img.versions"
 	echo "read before qemu starts and after it exits (the root's init powers off right"
 	echo "after the marker with \`poweroff -f\`, no unmount): *to the node* is the tap's"
 	echo "tx (what the node fetched from the head node: DHCP, NFS), *from the node* its rx."
+	echo "All three read the root's busybox ($(stat -c %s "$SRC/bin/busybox") bytes) over NFS to run its init:"
+	echo "most of the bytes to the node are that, the same for all three."
 	echo "**Peak memory** is the largest MemTotal - MemAvailable (and MemTotal -"
 	echo "MemFree, which also counts page cache) seen by a sampler (bench/memprobe.c)"
 	echo "that every image gets the same way: a second gzip'ed cpio appended to the"
