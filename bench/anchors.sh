@@ -293,11 +293,22 @@ boot() {
 		}
 		END { printf "%s %s ok %s %.3f %d %d %d %d\n", a, r, wall, mark - init, tx, rx, mema, memf }' >> "$W/results"
 	if [ "$a" = hopeless ]; then
-		# Every step line (NAME: ... (S s)), in the init's order, the
-		# total by its own clock, and its profile line's floor if any.
-		tr -d '\r' < "$log" | sed -n 's/.*hopeless-init: \([a-z-]*\): .*(\([0-9.]*\) s)$/\1 \2/p;
-			s/.*hopeless-init: switchroot: exec .* (\([0-9.]*\) s after \/init started)$/total \1/p;
-			s/.*hopeless-init: profile: .*; floor \([0-9.]*\) s (.*); above the floor \([0-9.]*\) s$/floor \1\nabove-the-floor \2/p' |
+		# The terms of its profile line (each step, in the init's order,
+		# and "other"), its floor and what is above it, and the total by
+		# its own clock.
+		tr -d '\r' < "$log" | awk '
+			/hopeless-init: profile: / {
+				line = $0; sub(/.*hopeless-init: profile: /, "", line)
+				split(line, parts, "; ")
+				terms = parts[1]; sub(/.*= /, "", terms)
+				n = split(terms, t, " \\+ ")
+				for (i = 1; i <= n; i++) { split(t[i], kv, " "); print kv[1], kv[2] }
+				f = parts[2]; sub(/^floor /, "", f); sub(/ s .*/, "", f); print "floor", f
+				a = parts[3]; sub(/^above the floor /, "", a); sub(/ s$/, "", a); print "above-the-floor", a
+			}
+			/hopeless-init: switchroot: exec / {
+				x = $0; sub(/.*\(/, "", x); sub(/ s after.*/, "", x); print "total", x
+			}' |
 			sed "s/^/$r /" >> "$W/steps"
 	fi
 	say "$a round $r: $(tail -n 1 "$W/results" | cut -d' ' -f4-) (wall s, /init->root s, tx, rx, kB, kB)"
@@ -403,10 +414,12 @@ pkgver() { awk -v p="$2" '$1 == p { print $2 }' "$ANCHORS_CACHE/$1.img.versions"
 	row "peak MemTotal - MemAvailable, MiB" 8 "%.1f" 1024
 	row "peak MemTotal - MemFree, MiB" 9 "%.1f" 1024
 	echo
-	echo "Where hopeless-init's time goes (its own step lines on the console, in its"
-	echo "order, each step's duration, steps may overlap; total: /init start to the"
-	echo "exec of the root's init, by its own clock; floor: what its profile line"
-	echo "counts as the part it cannot go below, when it prints one):"
+	echo "Where hopeless-init's time goes (the terms of its \`profile:\` line, in its"
+	echo "order: each step's duration on the init's own path, the core modules"
+	echo "loading beside nic-modules and net in a child; total: /init start to the"
+	echo "exec of the root's init, by its own clock; floor: the kernel's CPU time"
+	echo "loading modules plus the DHCP round trips, the part no init can go"
+	echo "below; docs/boot.md explains what is above it):"
 	echo
 	echo "| step | median s | min s | max s |"
 	echo "| --- | ---: | ---: | ---: |"
