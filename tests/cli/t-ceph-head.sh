@@ -63,6 +63,7 @@ ok "the lab Ceph came up: HEALTH_OK, mds up:active ($(( $(date +%s) - t )) s)"
 sed 's/^/# /' "$W/log/start.times"
 C=$W/ceph.conf
 ALL_PIDS=$(ceph_pids "$W" | tr "\n" " ")
+echo "# daemons' RSS $(ps -o rss= -p "$(ceph_pids "$W" | paste -sd,)" | awk '{s += $1} END {print int(s / 1024)}') MiB, disk $(du -sm "$W" | cut -f1) MiB"
 check "ceph.conf keeps every path under the work folder" sh -c "! grep -E '^(run dir|admin socket|pid file|log file|keyring|mon data|osd data|mds data|mgr data) = ' '$C' | grep -v ' = $W/'"
 check "cephx is required" grep -q '^auth cluster required = cephx' "$C"
 check "a client without a key is refused" sh -c "! CEPH_CONF='$C' timeout 20 ceph -n client.nobody --keyring /dev/null --connect-timeout 5 health >/dev/null 2>&1"
