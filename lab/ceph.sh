@@ -174,17 +174,25 @@ _ceph_key() {
 	  } > "$k/$e.keyring" )
 }
 
-# _ceph_daemon WORKDIR NAME PROGRAM ARGS...: starts a daemon in the
-# foreground (-f) as a background job and records its PID (a simple command
-# run with & is forked and exec'd, and ip netns exec execs too: $! is the
-# daemon itself).
-_ceph_daemon() {
-	local w=$1 name=$2; shift 2
+# _ceph_bg WORKDIR OUTFILE PROGRAM ARGS...: PROGRAM in the cluster's
+# namespace as a background job; its PID in CEPH_BG_PID. A simple command run
+# with & is forked and exec'd, and ip netns exec execs too: the PID is the
+# program's own.
+_ceph_bg() {
+	local w=$1 out=$2; shift 2
 	local ns
 	ns=$(cat "$w/netns")
 	[ -z "$ns" ] || set -- ip netns exec "$ns" "$@"
-	"$@" -f -c "$w/ceph.conf" >"$w/log/$name.out" 2>&1 </dev/null &
-	echo "$name $!" >> "$w/run/daemons"
+	"$@" >"$out" 2>&1 </dev/null &
+	CEPH_BG_PID=$!
+}
+
+# _ceph_daemon WORKDIR NAME PROGRAM ARGS...: starts a daemon in the
+# foreground (-f) as a background job and records its PID.
+_ceph_daemon() {
+	local w=$1 name=$2; shift 2
+	_ceph_bg "$w" "$w/log/$name.out" "$@" -f -c "$w/ceph.conf"
+	echo "$name $CEPH_BG_PID" >> "$w/run/daemons"
 }
 
 # _ceph_mark WORKDIR WHAT: appends the seconds since ceph_start began.
@@ -269,19 +277,16 @@ ceph_start() {
 	fi
 	_ceph_mark "$w" "mon store made"
 	# The OSD's BlueStore needs no mon to be made: make it while the mon starts.
-	_ceph_in "$w" ceph-osd -c "$w/ceph.conf" -i 0 --mkfs --osd-uuid "$osd_uuid" \
-		>"$w/log/osd.0.mkfs" 2>&1 &
-	local mkfs=$!
+	_ceph_bg "$w" "$w/log/osd.0.mkfs" ceph-osd -c "$w/ceph.conf" -i 0 --mkfs --osd-uuid "$osd_uuid"
+	local mkfs=$CEPH_BG_PID
 	_ceph_daemon "$w" mon.a ceph-mon -i a
 	_ceph_daemon "$w" mgr.x ceph-mgr -i x
 	_ceph_daemon "$w" mds.a ceph-mds -i a
-	_ceph_wait "$w" "$deadline" "mon.a in quorum" "$w/log/mon.a.log" _ceph_mon_up "$w" || { ceph_stop "$w"; return 1; }
-	_ceph_mark "$w" "mon.a in quorum"
-	if ! wait "$mkfs"; then
-		echo "ceph: ceph-osd --mkfs failed; read $w/log/osd.0.mkfs and $w/log/osd.0.log" >&2
+	if ! { _ceph_wait "$w" "$deadline" "mon.a in quorum" "$w/log/mon.a.log" _ceph_mon_up "$w" &&
+	       _ceph_mark "$w" "mon.a in quorum" && _ceph_setup "$w" "$osd_uuid"; }; then
+		kill -KILL "$mkfs" 2>/dev/null; wait "$mkfs" 2>/dev/null
 		ceph_stop "$w"; return 1
 	fi
-	_ceph_setup "$w" "$osd_uuid" || { ceph_stop "$w"; return 1; }
 	if ! wait "$mkfs"; then
 		echo "ceph: ceph-osd --mkfs failed; read $w/log/osd.0.mkfs and $w/log/osd.0.log" >&2
 		ceph_stop "$w"; return 1
