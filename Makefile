@@ -104,6 +104,7 @@ install: all
 	install -m 0755 build/hopeless $(DESTDIR)$(PREFIX)/sbin/hopeless
 	install -m 0755 build/hopeless-init $(DESTDIR)$(PREFIX)/lib/hopeless/hopeless-init
 	install -m 0755 lab/lab.sh $(DESTDIR)$(PREFIX)/lib/hopeless/lab.sh
+	install -m 0644 lab/ceph.sh $(DESTDIR)$(PREFIX)/lib/hopeless/ceph.sh
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/

@@ -73,6 +73,9 @@
 #                      export and to write the shared roots and its host
 #                      overlay (LAB: ... refused|ALLOWED), while a VM with an
 #                      unregistered MAC tries to boot for 25 s
+#   --ceph             also run a one-machine Ceph cluster (lab/ceph.sh: mon, mgr,
+#                      OSD, MDS, CephFS, rbd pool) on the server's address in the
+#                      namespace, in WORKDIR/ceph, for hooks; nothing boots from it
 # Boot events: 'hopeless serve --events-only' runs in the namespace (events in
 # tree/log/events.log); 'hopeless status' is printed after each successful boot.
 set -euo pipefail
@@ -81,7 +84,7 @@ HOPELESS=${HOPELESS:-hopeless}
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BOOT=ipxe STATE=image BOOTS=1 KEEP=0 WORK="" TIMEOUT=300
 KERNEL=cloud NIC=virtio NICS=1 NFS_DELAY=0 DHCP_DELAY=0 SERVERS=normal APPEND=""
-RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0 ROOT=busybox HOOK= FIRMWARE=bios TRANSPORT=http
+RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0 ROOT=busybox HOOK= FIRMWARE=bios TRANSPORT=http CEPH=0
 
 num() { case "$2" in ''|*[!0-9]*) echo "hopeless: lab: $1 $2: want a number of seconds" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
@@ -110,7 +113,8 @@ while [ $# -gt 0 ]; do
 	--hook) HOOK=$2; shift 2 ;;
 	--firmware) FIRMWARE=$2; shift 2 ;;
 	--transport) TRANSPORT=$2; shift 2 ;;
-	-h|--help) sed -n '2,77p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--ceph) CEPH=1; shift ;;
+	-h|--help) sed -n '2,80p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
@@ -188,6 +192,7 @@ cleanup() {
 	done
 	if declare -F hook_teardown >/dev/null; then hook_teardown || true; fi
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	if declare -F ceph_stop >/dev/null; then ceph_stop "$WORK/ceph" || true; fi
 	sleep 0.3
 	ip netns del "$NS" 2>/dev/null || true
 	if [ "$KEEP" = 0 ] && [ "$rc" = 0 ]; then
@@ -522,6 +527,13 @@ fi
 if [ "$PROBE" = 1 ]; then
 	ip -n "$NS" tuntap add dev "$TAPX" mode tap
 	ip -n "$NS" link set "$TAPX" master "$BR" up
+fi
+
+if [ "$CEPH" = 1 ]; then
+	. "$(dirname "$0")/ceph.sh"
+	say "starting Ceph on $SERVER in $WORK/ceph"
+	ceph_start "$NS" "$SERVER" "$WORK/ceph" || exit 1
+	say "Ceph is up (HEALTH_OK, CephFS up:active; CEPH_CONF=$WORK/ceph/ceph.conf)"
 fi
 
 # The boot event receiver (hopeless serve --events-only) on $SERVER:514.
