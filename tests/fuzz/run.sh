@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds and runs every libFuzzer target tests/fuzz/fuzz_<name>.c for
 # FUZZ_SECONDS seconds each (default 60). Target fuzz_<name>.c links
-# init/<name>.c (or lib/<name>.c) plus lib/validate.c, lib/inetcsum.c, init/log.c and init/clock.c, and
+# init/<name>.c (or lib/<name>.c) plus the init's logging helpers (log.c, clock.c,
+# profile.c, event.c with lib/syslog.c, lib/validate.c, lib/inetcsum.c) and
 # starts from a scratch copy of tests/fuzz/corpus/<name>/ so the committed
 # corpus stays as it is. Prints each target's "Done N runs" line; exits
 # non-zero when a target fails to build or finds a crash (the reproducer
@@ -25,7 +26,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	name=${name#fuzz_}
 	srcs="$src"
-	for f in "init/$name.c" "lib/$name.c" lib/validate.c lib/inetcsum.c init/log.c init/clock.c; do
+	for f in "init/$name.c" "lib/$name.c" lib/validate.c lib/inetcsum.c init/log.c init/clock.c init/profile.c init/event.c lib/syslog.c; do
 		[ -f "$f" ] || continue
 		case " $srcs " in *" $f "*) ;; *) srcs="$srcs $f" ;; esac
 	done
