@@ -62,7 +62,9 @@ int state_image_format(struct tree *t, int fd)
 	tfs_fd_path(fd, dev);
 	char *mkfs[12] = {"mkfs.ext4", "-q", "-F", "-L", "hopeless-state", "-O"};
 	int k = 6;
-	mkfs[k++] = mmp ? "metadata_csum_seed,mmp" : "metadata_csum_seed";
+	/* No resize_inode: its 127 reserved GDT blocks were 508 KiB of every
+	 * copy (resize2fs still grows the image; the kernel switches to meta_bg). */
+	mkfs[k++] = mmp ? "metadata_csum_seed,^resize_inode,mmp" : "metadata_csum_seed,^resize_inode";
 	mkfs[k++] = "-E";
 	mkfs[k++] = mmp ? "mmp_update_interval=5,lazy_itable_init=0,lazy_journal_init=0"
 			: "lazy_itable_init=0,lazy_journal_init=0";
