@@ -60,6 +60,11 @@ int state_image_format(struct tree *t, int fd);
  * size, made once in .work/: a reflink clone where the file system has
  * them, else its data ranges; with a UUID of its own (cli/state_pristine.c). */
 int state_image_clone(struct tree *t, int fd, off_t size);
+/* Makes the pristine image for the tree's image_size now (when missing),
+ * before workers clone it side by side. 0 or -errno. */
+int state_image_prepare(struct tree *t);
+/* The pristine image of this size, made when missing (state_pristine.c). */
+int state_pristine_ready(struct tree *t, off_t size);
 /* Keep state/<ip>/rw.img as backups/<ip>/rw.img.<stamp>: a hard link when
  * link is set (rw.img never goes missing while it is replaced), else a move;
  * bak gets the tree-relative name. -ENOENT when there is no image, -EINVAL

@@ -7,6 +7,7 @@
 #include "sshkey.h"
 #include "template.h"
 #include "validate.h"
+#include "workers.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -260,9 +261,7 @@ static int build_node(struct tree *t, const struct tree_node *nd, int tmpl_fd, i
 	tfs_fmt(client_tmp, sizeof(client_tmp), "clients/.%s.tmp", nd->ip);
 	tfs_fmt(state, sizeof(state), "state/%s", nd->ip);
 	tfs_remove_tree(t, client_tmp);
-	int r = tfs_mkdir_p(t, "clients", 0755);
-	if (r == 0)
-		r = build_client(t, nd, tmpl_fd, ssh_rsa, client_tmp);
+	int r = build_client(t, nd, tmpl_fd, ssh_rsa, client_tmp);
 	int created = 0;
 	if (r == 0 && !strcmp(nd->state, "image"))
 		r = state_image_ensure(t, nd->ip, &created);
@@ -283,46 +282,88 @@ static void unbuild_node(struct tree *t, const char *ip)
 	tfs_remove_tree(t, p);
 }
 
-/* Everything is checked before this runs; on any failure it removes what it
- * made, so the tree is as it was. The node entries come last. */
+struct batch {
+	struct tree *t;
+	const struct nodeset_entry *e;
+	const struct tree_node *proto;
+	int tmpl_fd, ssh_rsa;
+};
+
+static void entry_node(const struct batch *b, size_t i, struct tree_node *nd)
+{
+	*nd = *b->proto;
+	snprintf(nd->hostname, sizeof(nd->hostname), "%s", b->e[i].hostname);
+	snprintf(nd->ip, sizeof(nd->ip), "%s", b->e[i].ip);
+	snprintf(nd->mac, sizeof(nd->mac), "%s", b->e[i].mac);
+}
+
+static int build_range(size_t lo, size_t hi, size_t *failed, void *arg)
+{
+	const struct batch *b = arg;
+	struct tree_node nd;
+	for (size_t i = lo; i < hi; i++) {
+		entry_node(b, i, &nd);
+		int r = build_node(b->t, &nd, b->tmpl_fd, b->ssh_rsa);
+		if (r < 0) {
+			*failed = i;
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int conf_range(size_t lo, size_t hi, size_t *failed, void *arg)
+{
+	const struct batch *b = arg;
+	struct tree_node nd;
+	for (size_t i = lo; i < hi; i++) {
+		entry_node(b, i, &nd);
+		int r = node_write_conf(b->t, &nd, 0);
+		if (r < 0) {
+			*failed = i;
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* Everything is checked before this runs (no client or state directory of
+ * these addresses exists); on any failure it removes what it made, so the
+ * tree is as it was. The node entries come last, once every node's
+ * directories are on disk. Large batches run in worker processes. */
 static int create_nodes(struct tree *t, const struct nodeset_entry *e, size_t n, const struct tree_node *proto,
 			int tmpl_fd, int ssh_rsa, const char *w)
 {
-	struct tree_node nd = *proto;
-	size_t built = 0, confs = 0;
-	int r = 0;
-	const char *failed = NULL;
-	for (; built < n && r == 0; built++) {
-		snprintf(nd.hostname, sizeof(nd.hostname), "%s", e[built].hostname);
-		snprintf(nd.ip, sizeof(nd.ip), "%s", e[built].ip);
-		snprintf(nd.mac, sizeof(nd.mac), "%s", e[built].mac);
-		r = build_node(t, &nd, tmpl_fd, ssh_rsa);
-		if (r < 0)
-			failed = e[built].hostname;
-	}
+	struct batch b = {t, e, proto, tmpl_fd, ssh_rsa};
+	int workers = workers_count(n, 256);
+	size_t failed = 0;
+	const char *what = NULL;
+	int had_work = tfs_exists(t, ".work");
+	int r = tfs_mkdir_p(t, "clients", 0755);
+	if (r == 0 && !strcmp(proto->state, "image") && (r = state_image_prepare(t)) < 0)
+		what = "state image";
+	if (r == 0 && (r = workers_run(n, workers, build_range, &b, &failed)) < 0)
+		what = e[failed].hostname;
 	if (r == 0 && (r = tfs_sync(t)) < 0)
-		failed = "sync";
-	for (; confs < n && r == 0; confs++) {
-		snprintf(nd.hostname, sizeof(nd.hostname), "%s", e[confs].hostname);
-		snprintf(nd.ip, sizeof(nd.ip), "%s", e[confs].ip);
-		snprintf(nd.mac, sizeof(nd.mac), "%s", e[confs].mac);
-		r = node_write_conf(t, &nd, 0);
-		if (r < 0)
-			failed = e[confs].hostname;
-	}
+		what = "sync";
+	if (r == 0 && (r = workers_run(n, workers, conf_range, &b, &failed)) < 0)
+		what = e[failed].hostname;
 	if (r == 0 && (r = tfs_sync(t)) < 0)
-		failed = "sync";
+		what = "sync";
 	if (r == 0)
 		return 0;
-	for (size_t i = 0; i < confs; i++) {
+	/* Whatever any worker made, in whatever order they stopped. */
+	for (size_t i = 0; i < n; i++) {
 		char conf[PATH_MAX];
 		tfs_fmt(conf, sizeof(conf), "nodes/%s.conf", e[i].hostname);
 		tfs_unlink(t, conf);
-	}
-	for (size_t i = 0; i < built; i++)
 		unbuild_node(t, e[i].ip);
+	}
+	/* The pristine image made for this batch, unless .work/ was there. */
+	if (!had_work)
+		tfs_remove_tree(t, ".work");
 	tfs_sync(t);
-	return cli_error(w, "%s: %s (nothing was added)", failed, strerror(-r));
+	return cli_error(w, "%s: %s (nothing was added)", what ? what : "node add", strerror(-r));
 }
 
 /* The template's directory fd, -1 for "default" when the tree has none

@@ -74,6 +74,15 @@ int state_image_format(struct tree *t, int fd)
 	return run_prog(mkfs, &o) == 0 ? 0 : -EIO;
 }
 
+int state_image_prepare(struct tree *t)
+{
+	off_t size;
+	if (parse_size(t->conf.image_size, &size) < 0)
+		return -EINVAL;
+	int r = work_dir(t);
+	return r < 0 ? r : state_pristine_ready(t, size);
+}
+
 int state_image_make(struct tree *t, const char *work_name)
 {
 	off_t size;

@@ -180,6 +180,15 @@ static void small_cow(int fd)
 	ioctl(fd, FS_IOC_FSSETXATTR, &fx);
 }
 
+int state_pristine_ready(struct tree *t, off_t size)
+{
+	int fd = open_pristine(t, size);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 int state_image_clone(struct tree *t, int fd, off_t size)
 {
 	int src = open_pristine(t, size);

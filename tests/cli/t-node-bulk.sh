@@ -78,4 +78,24 @@ check "... and leaves the tree byte-identical" test "$(tree_digest "$S")" = "$sb
 check "... with no temporary directories left" test -z "$(ls -A "$S/clients" "$S/state" | grep '^\.')"
 mount -o remount,nr_inodes=100000 "$SMALL"
 check "the same batch succeeds with room" q "$HOPELESS" -C "$S" node add h[01-50] --ip 10.30.0.10+ --mac-file "$SCRATCH/m50" --state tmpfs "${A[@]}"
+
+# The same with a batch large enough for worker processes (one per CPU from
+# 512 nodes): every worker's nodes are taken back, whichever failed.
+for i in $(seq 1 600); do printf '52:54:00:61:%02x:%02x\n' $((i >> 8)) $((i & 255)); done > "$SCRATCH/m600"
+S2=$SMALL/tree2
+mount -o remount,size=256M "$SMALL"
+q "$HOPELESS" -C "$S2" init --server 10.31.0.1 --netmask 255.255.240.0 --image-size 16M &&
+	q "$HOPELESS" -C "$S2" root add deb12 --from "$SCRATCH/r" && q "$HOPELESS" -C "$S2" overlay add compute
+used=$(df --output=iused "$SMALL" | tail -1)
+mount -o remount,nr_inodes=$((used + 3000)) "$SMALL"
+sbefore=$(tree_digest "$S2")
+out=$("$HOPELESS" -C "$S2" node add k[001-600] --ip 10.31.1.1+ --mac-file "$SCRATCH/m600" --state image "${A[@]}" 2>&1 >/dev/null); rc=$?
+check "a 600-node batch that runs out of inodes fails ($out)" test "$rc" != 0 -a "$(echo "$out" | wc -l)" = 1
+check "... and leaves the tree byte-identical" test "$(tree_digest "$S2")" = "$sbefore"
+check "... with no temporary files left" test -z "$(ls -A "$S2/clients" "$S2/state" "$S2/.work" 2>/dev/null | grep '^\.\|rw.img$')"
+mount -o remount,nr_inodes=100000 "$SMALL"
+check "the 600-node batch succeeds with room" q "$HOPELESS" -C "$S2" node add k[001-600] --ip 10.31.1.1+ --mac-file "$SCRATCH/m600" --state image "${A[@]}"
+check "... every node with its entry, host directory, keys and state image" test \
+	"$(ls "$S2"/nodes/k*.conf | wc -l)/$(ls -d "$S2"/clients/10.31.* | wc -l)/$(ls "$S2"/clients/10.31.*/etc/ssh/ssh_host_ed25519_key | wc -l)/$(ls "$S2"/state/10.31.*/rw.img | wc -l)" = 600/600/600/600
+check "... each image with a UUID of its own" test "$(blkid -s UUID -o value "$S2"/state/10.31.*/rw.img | sort -u | wc -l)" = 600
 done_testing

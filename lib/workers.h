@@ -1,0 +1,26 @@
+/* Work over many independent items in forked worker processes, one
+ * contiguous range each. `node add` of 10,000 nodes is file-system work in
+ * the kernel (inodes, directory entries) plus key generation, all of it
+ * independent per node: a head node's cores do it side by side. Processes,
+ * not threads: the per-item code (libcrypto, the tree helpers) was written
+ * for one thread, and a worker that crashes cannot corrupt the caller. */
+#ifndef HOPELESS_WORKERS_H
+#define HOPELESS_WORKERS_H
+#include <stddef.h>
+
+/* fn does items [lo, hi): 0, or a negative errno with *failed set to the
+ * item that failed. It runs in a child that exits right after (no stdio
+ * flush, no atexit handlers): it must leave its output in files, not in
+ * memory or stdio buffers. */
+typedef int (*workers_fn)(size_t lo, size_t hi, size_t *failed, void *arg);
+
+/* How many workers for n items: one per online CPU, at most 8, and none
+ * for fewer than min_per_worker items each (1 means: do it in-process). */
+int workers_count(size_t n, size_t min_per_worker);
+/* Runs fn over [0, n) in nworkers processes (nworkers <= 1: in this
+ * process). Returns 0 when every range succeeded; else the error of the
+ * lowest failed range, with *failed its item (-EIO, *failed = its range's
+ * first item, for a worker that died without reporting). Every worker has
+ * finished when this returns. */
+int workers_run(size_t n, int nworkers, workers_fn fn, void *arg, size_t *failed);
+#endif
