@@ -168,7 +168,8 @@ for i in $(seq 1 "$SAMPLE"); do truncate -s 1G "$W/ext4/m/$i.img"; mkfs.ext4 -q 
 sync; T[kb_m]=$(awk -v a="$(used_k "$W/ext4")" -v b="$u" -v n="$SAMPLE" 'BEGIN { printf "%.0f", (a - b) / n }')
 log "by hand, 1 GiB images: ${T[kb_m]} KiB allocated per node (mkfs.ext4 defaults, $SAMPLE nodes)"
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.1fx", b / a; else print "-" }'; }
+# ratio HOPELESS BYHAND: "N.Nx faster" or "N.Nx slower" (hopeless against by hand)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a <= 0 || b <= 0) print "-"; else if (b >= a) printf "%.1fx faster", b / a; else printf "%.1fx slower", a / b }'; }
 rows() { # FORMAT: one row per phase
 	local f=$1
 	printf "$f" "host directories + SSH keys (\`node add --state tmpfs\`)" "${T[h_keys]}" "${T[m_keys]}" "$(ratio "${T[h_keys]}" "${T[m_keys]}")"
@@ -178,7 +179,7 @@ rows() { # FORMAT: one row per phase
 	printf "$f" "\`hopeless config\`, unchanged" "${T[h_unchanged]}" "${T[m_unchanged]}" "$(ratio "${T[h_unchanged]}" "${T[m_unchanged]}")"
 	printf "$f" "\`hopeless status\`, $((8 * N)) events" "${T[h_status]}" "${T[m_status]}" "$(ratio "${T[h_status]}" "${T[m_status]}")"
 }
-rows '%-58s %9s s %9s s %8s\n' | sed 's/`//g'
+rows '%-58s %9s s %9s s %14s\n' | sed 's/`//g'
 echo "disk allocated per node before first boot, 1 GiB images: hopeless ${T[kb_xfs]} KiB on xfs (reflink), ${T[kb_ext4]} KiB on ext4; by hand ${T[kb_m]} KiB"
 [ -n "$MD" ] || exit 0
 {
@@ -193,8 +194,11 @@ echo "disk allocated per node before first boot, 1 GiB images: hopeless ${T[kb_x
 	echo
 	echo "| phase | hopeless | by hand | hopeless is |"
 	echo "|---|---:|---:|---:|"
-	rows '| %s | %s s | %s s | %s faster |\n'
+	rows '| %s | %s s | %s s | %s |\n'
 	echo
+	echo "\`node add\` builds the nodes in worker processes, one per CPU ($(nproc) here); by hand is one shell loop."
+	echo "\`hopeless status\` parses every line as strict RFC 5424, attributes it by source address, checks the name it"
+	echo "claims and keeps each node's last error; the awk line only keeps each address's last phase word."
 	echo "Disk allocated per node before its first boot, with hopeless' default 1 GiB state image (used blocks before and"
 	echo "after \`node add\` of $N nodes, divided by $N; host directory and keys included):"
 	echo
