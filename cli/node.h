@@ -24,6 +24,7 @@ struct add_opts {
 };
 struct set_opts {
 	const char *root, *overlay, *state, *boot, *append, *server;
+	const char *head; /* node set --head NAME[,NAME...] | auto (heads.h) */
 	/* The BMC (node_bmc.c): address, user, where the password comes from. */
 	const char *bmc, *bmc_user, *bmc_pw_file, *bmc_cipher;
 	int bmc_pw_stdin, no_bmc;
