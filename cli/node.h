@@ -43,6 +43,8 @@ int node_check_settings(struct tree *t, const struct tree_node *nd, const char *
 /* An address and a MAC a node can have on this cluster (prints); mac NULL:
  * the address only. */
 int node_check_addr(const struct tree *t, const char *ip, const char *mac, const char *w);
+/* Refuse (prints, returns 1) an address a head has (heads/, hopeless head). */
+int node_check_not_head(const struct tree *t, const char *ip, const char *w);
 /* clients/<ip>/<name> = value + newline, atomically (no fsync: batches sync). */
 int node_put_line(struct tree *t, const char *client_rel, const char *name, const char *value);
 int node_write_conf(struct tree *t, const struct tree_node *nd, int sync);

@@ -42,6 +42,7 @@ check "the head is a file in the tree" grep -qx 'ip = 10.9.0.2' "$T/heads/h1.con
 check_rejects "a duplicate name" head add h1 --ip 10.9.0.3
 check_rejects "a duplicate address" head add h2 --ip 10.9.0.2
 check "head add h2 (the tree's server address is a head's too)" sh -c "'$HOPELESS' -C '$T' head add h2 --ip 10.9.0.1 >/dev/null"
+check_rejects "node add at a head's address" node add n99 --ip 10.9.0.2 --mac 52:54:00:00:09:99 --root deb12 --overlay compute
 check "head list: both, every node primary on one" sh -c "'$HOPELESS' -C '$T' head list | awk 'NR > 1 { s += \$3; n++ } END { exit !(n == 2 && s == 40) }'"
 
 # ---- config with heads
