@@ -91,7 +91,7 @@ echo "shared layer $$" > "$R/etc/marker"
 check "hopeless init" sh -c "'$HOPELESS' -C '$T' init --server $MON --interface hlheads0 --image-size 16M >/dev/null"
 check "root add" sh -c "'$HOPELESS' -C '$T' root add deb12 --from '$R' >/dev/null"
 check "overlay add" sh -c "'$HOPELESS' -C '$T' overlay add compute >/dev/null"
-check "node add" sh -c "'$HOPELESS' -C '$T' node add n1 --ip $NODE --mac 52:54:00:00:08:11 --root deb12 --overlay compute --state tmpfs >/dev/null"
+check "node add" sh -c "'$HOPELESS' -C '$T' node add n1 --ip $NODE --mac 52:54:00:00:08:11 --root deb12 --overlay compute --state image >/dev/null"
 check "head add h1" sh -c "'$HOPELESS' -C '$T' head add h1 --ip $H1 >/dev/null"
 check "head add h2" sh -c "'$HOPELESS' -C '$T' head add h2 --ip $H2 >/dev/null"
 printf 'ceph_conf = %s\nceph_path = /hopeless\n' "$C" >> "$T/hopeless.conf"
@@ -148,7 +148,18 @@ for a in $H1 $H2; do
 	check "the node's host layer refuses a write through $a" sh -c "! ip netns exec hlnode nfs-cp '$SCRATCH/small' 'nfs://$a/clients/$NODE/intruder?version=4' 2>/dev/null"
 	check "another host reads nothing through $a" sh -c "! ip netns exec hlother nfs-cat 'nfs://$a/clients/$NODE/hello?version=4' >/dev/null 2>&1"
 done
-check "nothing was written" test ! -e "$MNT/hopeless/roots/deb12/$VER/etc/intruder" -a ! -e "$MNT/hopeless/clients/$NODE/intruder"
+# The node's writable layer: its rw.img, owned by state_uid with mode 0600;
+# the state export squashes the node's root to state_uid, so the node reads
+# it through either head (libnfs's nfs-cp only creates files: a write over
+# the image is for the boot tests).
+echo "state of the node $$" | dd of="$MNT/hopeless/state/$NODE/rw.img" conv=notrunc status=none
+sync
+check "rw.img is state_uid's, 0600, in CephFS" test "$(stat -c %u:%a "$MNT/hopeless/state/$NODE/rw.img")" = 64055:600
+check "the node reads its rw.img through h1" sh -c "ip netns exec hlnode nfs-cat 'nfs://$H1/state/$NODE/rw.img?version=4' 2>/dev/null | head -c 100 | grep -qa 'state of the node $$'"
+check "and through h2" sh -c "ip netns exec hlnode nfs-cat 'nfs://$H2/state/$NODE/rw.img?version=4' 2>/dev/null | head -c 100 | grep -qa 'state of the node $$'"
+check "another host cannot read it" sh -c "! ip netns exec hlother nfs-cat 'nfs://$H2/state/$NODE/rw.img?version=4' 2>/dev/null | grep -qa 'state of the node'"
+check "root squashed: the node cannot create files beside it" sh -c "! ip netns exec hlnode nfs-cp '$SCRATCH/small' 'nfs://$H1/state/$NODE/other?version=4' 2>/dev/null"
+check "nothing was written" test ! -e "$MNT/hopeless/roots/deb12/$VER/etc/intruder" -a ! -e "$MNT/hopeless/clients/$NODE/intruder" -a ! -e "$MNT/hopeless/state/$NODE/other"
 
 # One grace database: both node ids in it.
 DUMP=$(CEPH_CONF=$C ganesha-rados-grace --cephconf "$C" --userid ganesha --pool nfs-ganesha --ns grace dump 2>&1)
