@@ -426,10 +426,17 @@ static int emit_heads(struct tree *t, const struct head *heads, size_t nh, const
 			fprintf(stderr, "hopeless: config: %s/%s: %s\n", t->dir, dir, strerror(-r));
 			break;
 		}
+		int fresh = !tfs_exists(t, rel);
 		sb_reset(&sb);
 		r = gen_failed(rel, gen_ganesha_head(t, &heads[i], nodes, n, &sb));
 		if (r == 0)
 			r = emit(t, rel, &sb, run, NULL);
+		/* rados_cluster: a node id not in the grace database cannot start. */
+		if (r == 0 && fresh)
+			printf("hopeless: config: head %s: etc/heads/%s/ganesha.conf written; before starting it: "
+			       "ganesha-rados-grace --cephconf %s --userid %s --pool %s --ns %s add %s\n",
+			       heads[i].name, heads[i].name, t->conf.ceph_conf, t->conf.ceph_user,
+			       t->conf.ceph_grace_pool, t->conf.ceph_grace_namespace, heads[i].name);
 	}
 	sb_free(&sb);
 	return r;

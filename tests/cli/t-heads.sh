@@ -46,7 +46,10 @@ check_rejects "node add at a head's address" node add n99 --ip 10.9.0.2 --mac 52
 check "head list: both, every node primary on one" sh -c "'$HOPELESS' -C '$T' head list | awk 'NR > 1 { s += \$3; n++ } END { exit !(n == 2 && s == 40) }'"
 
 # ---- config with heads
-check "config with two heads" sh -c "'$HOPELESS' -C '$T' config >/dev/null"
+check "config with two heads" sh -c "'$HOPELESS' -C '$T' config >'$SCRATCH/config.out'"
+check "it says how to register each new head's node id" \
+	test "$(grep -c 'ganesha-rados-grace --cephconf /etc/ceph/ceph.conf --userid ganesha --pool nfs-ganesha --ns grace add h[12]$' "$SCRATCH/config.out")" = 2
+check "and only for new heads" sh -c "! '$HOPELESS' -C '$T' config | grep -q ganesha-rados-grace"
 for h in h1 h2; do
 	G=$T/etc/heads/$h/ganesha.conf
 	check "$h: ganesha.conf written" test -s "$G"
