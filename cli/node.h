@@ -45,6 +45,11 @@ int node_check_settings(struct tree *t, const struct tree_node *nd, const char *
 int node_check_addr(const struct tree *t, const char *ip, const char *mac, const char *w);
 /* Refuse (prints, returns 1) an address a head has (heads/, hopeless head). */
 int node_check_not_head(const struct tree *t, const char *ip, const char *w);
+/* The servers a node boots from: its own list, else with heads its heads
+ * by hash (heads.h), else the cluster's server. */
+struct head;
+void node_server_of(const struct tree *t, const struct head *heads, size_t nh, const struct tree_node *d, char *out,
+		    size_t len);
 /* clients/<ip>/<name> = value + newline, atomically (no fsync: batches sync). */
 int node_put_line(struct tree *t, const char *client_rel, const char *name, const char *value);
 int node_write_conf(struct tree *t, const struct tree_node *nd, int sync);

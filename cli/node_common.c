@@ -125,3 +125,10 @@ int node_write_conf(struct tree *t, const struct tree_node *nd, int sync)
 	sb_free(&sb);
 	return r;
 }
+
+void node_server_of(const struct tree *t, const struct head *heads, size_t nh, const struct tree_node *d, char *out,
+		    size_t len)
+{
+	if (d->server[0] || !nh || heads_server_list(d->hostname, heads, nh, out, len) < 0)
+		snprintf(out, len, "%s", d->server[0] ? d->server : t->conf.server);
+}
