@@ -119,6 +119,7 @@ H node set n02 --server 10.9.0.1 >/dev/null && H node set n02 --head auto >/dev/
 sed -i '$a nfs_server = kernel' "$T/hopeless.conf"
 sed -i '0,/^nfs_server = ganesha$/{//d}' "$T/hopeless.conf"
 check_rejects "config with heads and nfs_server = kernel" config
+check "hopeless check reports it" sh -c "'$HOPELESS' -C '$T' check 2>&1 | grep -q 'hopeless.conf: nfs_server = kernel, but 2 head(s)'"
 sed -i 's/^nfs_server = kernel$/nfs_server = ganesha/' "$T/hopeless.conf"
 printf 'ceph_conf = /etc/ceph/lab.conf\nceph_user = hl\nceph_fs = fs2\nceph_grace_pool = gp\nceph_grace_namespace = ns2\nceph_path = /trees/one\n' >> "$T/hopeless.conf"
 check "config with ceph_* settings" sh -c "'$HOPELESS' -C '$T' config >/dev/null"
@@ -131,8 +132,11 @@ check_rejects "a ceph_path with .." head list
 sed -i '$d' "$T/hopeless.conf"
 echo 'name = h7' > "$T/heads/h7.conf"
 check_rejects "a head file without an address" config
+check "hopeless check reports it" sh -c "'$HOPELESS' -C '$T' check 2>&1 | grep -q 'heads: .*/heads/h7.conf: no .ip = . line'"
 echo 'name = h8' > "$T/heads/h7.conf"; echo 'ip = 10.9.0.8' >> "$T/heads/h7.conf"
 check_rejects "a head file naming another head" head list
+printf 'name = h7\nip = 10.9.0.12\n' > "$T/heads/h7.conf"
+check "hopeless check reports a head at a node's address" sh -c "'$HOPELESS' -C '$T' check 2>&1 | grep -q 'heads/h7.conf: ip 10.9.0.12 is also node n02.s address'"
 rm "$T/heads/h7.conf"
 
 # ---- back to no heads: the files are those of a tree that never had any
