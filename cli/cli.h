@@ -13,6 +13,7 @@ int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_root(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_overlay(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_node(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_head(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_initramfs(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_config(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_lab(int argc, char **argv, struct cli_ctx *ctx);

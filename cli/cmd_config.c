@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "layer.h"
 #include "gen.h"
+#include "heads.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -387,6 +388,75 @@ static int emit_boot_files(struct tree *t, const struct tree_node *nodes, size_t
 	return r;
 }
 
+/* With heads: every node without a server list of its own gets its heads
+ * by rendezvous hashing (heads.h): primary and fallbacks, into the boot
+ * files through the server field. An explicit list stays as it is. */
+static int assign_heads(struct tree *t, struct tree_node *nodes, size_t n, const struct head *heads, size_t nh)
+{
+	if (!strcmp(t->conf.nfs_server, "kernel")) {
+		fprintf(stderr, "hopeless: config: heads/ declares %zu head(s), which serve with nfs-ganesha on Ceph; "
+				"set nfs_server = ganesha in %s/hopeless.conf, or remove the heads (hopeless head rm)\n",
+			nh, t->dir);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (nodes[i].server[0])
+			continue;
+		int r = heads_server_list(nodes[i].hostname, heads, nh, nodes[i].server, sizeof(nodes[i].server));
+		if (r < 0) {
+			fprintf(stderr, "hopeless: config: node %s: no head list: %s\n", nodes[i].hostname, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* etc/heads/<name>/ganesha.conf of every head. */
+static int emit_heads(struct tree *t, const struct head *heads, size_t nh, const struct tree_node *nodes, size_t n,
+		      struct config_run *run)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = 0;
+	for (size_t i = 0; i < nh && r == 0; i++) {
+		char dir[PATH_MAX], rel[PATH_MAX];
+		if (tfs_fmt(dir, sizeof(dir), "etc/heads/%s", heads[i].name) < 0 ||
+		    tfs_fmt(rel, sizeof(rel), "%s/ganesha.conf", dir) < 0)
+			return -ENAMETOOLONG;
+		if ((r = tfs_mkdir_p(t, dir, 0755)) < 0) {
+			fprintf(stderr, "hopeless: config: %s/%s: %s\n", t->dir, dir, strerror(-r));
+			break;
+		}
+		int fresh = !tfs_exists(t, rel);
+		sb_reset(&sb);
+		r = gen_failed(rel, gen_ganesha_head(t, &heads[i], nodes, n, &sb));
+		if (r == 0)
+			r = emit(t, rel, &sb, run, NULL);
+		/* rados_cluster: a node id not in the grace database cannot start. */
+		if (r == 0 && fresh)
+			printf("hopeless: config: head %s: etc/heads/%s/ganesha.conf written; before starting it: "
+			       "ganesha-rados-grace --cephconf %s --userid %s --pool %s --ns %s add %s\n",
+			       heads[i].name, heads[i].name, t->conf.ceph_conf, t->conf.ceph_user,
+			       t->conf.ceph_grace_pool, t->conf.ceph_grace_namespace, heads[i].name);
+	}
+	sb_free(&sb);
+	return r;
+}
+
+/* etc/heads/<name>/ of heads that are gone. */
+static void prune_heads(struct tree *t, const struct head *heads, size_t nh)
+{
+	char **names;
+	size_t cnt;
+	if (tree_list_names(t, "etc/heads", &names, &cnt) < 0)
+		return;
+	for (size_t i = 0; i < cnt; i++) {
+		char rel[PATH_MAX];
+		if (!heads_find(heads, nh, names[i]) && tfs_fmt(rel, sizeof(rel), "etc/heads/%s", names[i]) == 0)
+			tfs_remove_tree(t, rel);
+	}
+	tree_names_free(names, cnt);
+}
+
 int config_generate(struct tree *t, int verbose)
 {
 	struct tree_node *nodes;
@@ -396,10 +466,21 @@ int config_generate(struct tree *t, int verbose)
 		fprintf(stderr, "hopeless: config: %s\n", err);
 		return -EINVAL;
 	}
+	struct head *heads = NULL;
+	size_t nh = 0;
+	if (heads_load(t, &heads, &nh, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hopeless: config: %s\n", err);
+		free(nodes);
+		return -EINVAL;
+	}
 	struct config_run run = {0};
-	int r = fix_state_owners(t, nodes, n);
+	int r = nh ? assign_heads(t, nodes, n, heads, nh) : 0;
+	if (r == 0)
+		r = fix_state_owners(t, nodes, n);
 	if (r == 0)
 		r = emit_all(t, nodes, n, &run);
+	if (r == 0 && nh)
+		r = emit_heads(t, heads, nh, nodes, n, &run);
 	if (r == 0)
 		r = emit_boot_files(t, nodes, n, &run);
 	if (r == 0)
@@ -413,6 +494,7 @@ int config_generate(struct tree *t, int verbose)
 		prune(t, "tftp/pxelinux.cfg", "01-", "", nodes, n);
 		prune(t, "tftp/ipxe", "", ".ipxe", nodes, n);
 		prune_grub(t, nodes, n);
+		prune_heads(t, heads, nh);
 		r = copy_loaders(t);
 	}
 	if (r == 0 && verbose)
@@ -420,6 +502,7 @@ int config_generate(struct tree *t, int verbose)
 		       run.changed, n, t->dir);
 	if (r == 0)
 		reload_services(t, &run);
+	free(heads);
 	free(nodes);
 	return r;
 }
@@ -434,6 +517,9 @@ int cmd_config(int argc, char **argv, struct cli_ctx *ctx)
 		       "etc/hosts (also into roots/<overlay>/etc/hosts of every overlay a node uses),\n"
 		       "tftp/pxelinux.cfg/*, tftp/ipxe/*, tftp/grub/* and the boot loaders in tftp/\n"
 		       "(shimx64.efi, grubx64.efi and mmx64.efi for nodes of boot method grub).\n"
+		       "With heads (hopeless head add): etc/heads/<name>/ganesha.conf per head\n"
+		       "(FSAL_CEPH, rados_cluster grace database), and every node without a server\n"
+		       "list of its own boots with its primary and fallback heads by stable hash.\n"
 		       "Files are written atomically and only when they change. When hopeless serve\n"
 		       "runs (<tree>/run/dnsmasq.pid, <tree>/run/ganesha.pid, <tree>/run/nginx.pid),\n"
 		       "dnsmasq, nfs-ganesha and nginx get a SIGHUP to reload nodes, exports and\n"

@@ -25,11 +25,13 @@ static const char usage_list[] = "usage: hopeless node list [--json]\n";
 static const char usage_show[] = "usage: hopeless node show HOST\n";
 static const char usage_set[] =
 	"usage: hopeless node set NODESET [--root R[@N]] [--overlay O[@N]] [--state image|tmpfs] [--append ARGS]\n"
-	"                              [--server IP[,IP]] [--boot ipxe|pxelinux|grub]\n"
+	"                              [--server IP[,IP]] [--head NAME[,NAME]|auto] [--boot ipxe|pxelinux|grub]\n"
 	"       hopeless node set NODESET [--bmc ADDR[+][:PORT]] [--bmc-user USER]\n"
 	"                              [--bmc-password-file FILE | --bmc-password-stdin] [--bmc-cipher N]\n"
 	"       hopeless node set NODESET --no-bmc\n"
 	"Switching to image creates the image if missing; switching to tmpfs keeps it.\n"
+	"--head: the node's NFS heads (hopeless head list), primary first, kept as their\n"
+	"addresses in its server list; auto: the heads hopeless config picks by hash.\n"
 	"The BMC (for hopeless power and console) is kept in bmc/<host>.conf, root only;\n"
 	"A.B.C.D+ gives consecutive addresses; the password is the first line of FILE;\n"
 	"--bmc-cipher: the lanplus cipher suite, 0 to 17 (default 3).\n";
@@ -79,7 +81,7 @@ static void node_usage(FILE *f)
 enum { OPT_IP = 1, OPT_MAC, OPT_MACFILE, OPT_MACS, OPT_ROOT, OPT_OVERLAY, OPT_STATE, OPT_BOOT, OPT_APPEND, OPT_SERVER,
        OPT_TEMPLATE, OPT_RSA, OPT_JSON, OPT_PURGE, OPT_NOBACKUP, OPT_FORCE, OPT_INTO, OPT_PATHS, OPT_FOR,
        OPT_CLOSE, OPT_STATUS, OPT_BMC, OPT_BMC_USER, OPT_BMC_PWFILE, OPT_BMC_PWSTDIN, OPT_BMC_CIPHER,
-       OPT_NO_BMC };
+       OPT_NO_BMC, OPT_HEAD };
 
 struct parsed {
 	struct add_opts add;
@@ -109,6 +111,7 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		{"bmc-password-file", required_argument, NULL, OPT_BMC_PWFILE},
 		{"bmc-password-stdin", no_argument, NULL, OPT_BMC_PWSTDIN}, {"no-bmc", no_argument, NULL, OPT_NO_BMC},
 		{"bmc-cipher", required_argument, NULL, OPT_BMC_CIPHER},
+		{"head", required_argument, NULL, OPT_HEAD},
 		{0}};
 	memset(p, 0, sizeof(*p));
 	opterr = 0;
@@ -128,6 +131,7 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		case OPT_BOOT: p->set.boot = optarg; break;
 		case OPT_APPEND: p->set.append = optarg; break;
 		case OPT_SERVER: p->set.server = optarg; break;
+		case OPT_HEAD: p->set.head = optarg; break;
 		case OPT_JSON: p->json = 1; break;
 		case OPT_PURGE: p->purge = 1; break;
 		case OPT_NOBACKUP: p->no_backup = 1; break;
@@ -163,6 +167,8 @@ static int only(const struct parsed *p, const char *w, int add, int set, int jso
 	if (!add && (a->ip || a->mac || a->mac_file || a->csv || a->tmpl || a->ssh_rsa))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
 	if (!set && (s->root || s->overlay || s->state || s->boot || s->append || s->server || SET_OPTS_BMC(s)))
+		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
+	if (s->head && strcmp(w, "node set"))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
 	if ((!json && p->json) || (!purge && p->purge) || (!nobackup && p->no_backup) || (!force && p->force))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);

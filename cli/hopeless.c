@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{"root", cmd_root, "add, list, show or remove root file systems"},
 	{"overlay", cmd_overlay, "add, list, show or remove cluster-wide overlays"},
 	{"node", cmd_node, "add, list, show or remove nodes"},
+	{"head", cmd_head, "declare the NFS heads of a cluster on Ceph: add, list, remove"},
 	{"initramfs", cmd_initramfs, "build the initramfs for a root's kernel"},
 	{"config", cmd_config, "regenerate every service configuration from the tree"},
 	{"check", cmd_check, "lint the tree: dangling names, duplicates, leaks"},

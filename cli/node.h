@@ -24,6 +24,7 @@ struct add_opts {
 };
 struct set_opts {
 	const char *root, *overlay, *state, *boot, *append, *server;
+	const char *head; /* node set --head NAME[,NAME...] | auto (heads.h) */
 	/* The BMC (node_bmc.c): address, user, where the password comes from. */
 	const char *bmc, *bmc_user, *bmc_pw_file, *bmc_cipher;
 	int bmc_pw_stdin, no_bmc;
@@ -42,6 +43,13 @@ int node_check_settings(struct tree *t, const struct tree_node *nd, const char *
 /* An address and a MAC a node can have on this cluster (prints); mac NULL:
  * the address only. */
 int node_check_addr(const struct tree *t, const char *ip, const char *mac, const char *w);
+/* Refuse (prints, returns 1) an address a head has (heads/, hopeless head). */
+int node_check_not_head(const struct tree *t, const char *ip, const char *w);
+/* The servers a node boots from: its own list, else with heads its heads
+ * by hash (heads.h), else the cluster's server. */
+struct head;
+void node_server_of(const struct tree *t, const struct head *heads, size_t nh, const struct tree_node *d, char *out,
+		    size_t len);
 /* clients/<ip>/<name> = value + newline, atomically (no fsync: batches sync). */
 int node_put_line(struct tree *t, const char *client_rel, const char *name, const char *value);
 int node_write_conf(struct tree *t, const struct tree_node *nd, int sync);

@@ -1,9 +1,11 @@
 /* hopeless node: checks and small writes shared by the node subcommands. */
 #include "node.h"
+#include "heads.h"
 #include "validate.h"
 #include "version.h"
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int node_copy_arg(char *dst, size_t cap, const char *val, const char *w, const char *opt)
@@ -80,7 +82,26 @@ int node_check_addr(const struct tree *t, const char *ip, const char *mac, const
 		return cli_error(w, "%s: %s; a node needs an address of its own on the cluster network", ip, why);
 	if (mac && validate_node_mac(mac, &why) < 0)
 		return cli_error(w, "%s: %s; give the MAC of the node's boot NIC", mac, why);
-	return 0;
+	return node_check_not_head(t, ip, w);
+}
+
+/* A head's address (heads/) is no node's. */
+int node_check_not_head(const struct tree *t, const char *ip, const char *w)
+{
+	if (!tfs_exists(t, "heads"))
+		return 0;
+	struct head *heads;
+	size_t nh;
+	char err[512];
+	if (heads_load(t, &heads, &nh, err, sizeof(err)) < 0)
+		return cli_error(w, "%s", err);
+	int rc = 0;
+	for (size_t i = 0; i < nh && !rc; i++)
+		if (!strcmp(heads[i].ip, ip))
+			rc = cli_error(w, "%s: the address of head %s; a node needs an address of its own", ip,
+				       heads[i].name);
+	free(heads);
+	return rc;
 }
 
 int node_put_line(struct tree *t, const char *client_rel, const char *name, const char *value)
@@ -103,4 +124,11 @@ int node_write_conf(struct tree *t, const struct tree_node *nd, int sync)
 		r = tfs_write(t, conf, sb.buf, sb.len, 0644, (uid_t)-1, (gid_t)-1, sync ? 0 : WRITE_NO_SYNC);
 	sb_free(&sb);
 	return r;
+}
+
+void node_server_of(const struct tree *t, const struct head *heads, size_t nh, const struct tree_node *d, char *out,
+		    size_t len)
+{
+	if (d->server[0] || !nh || heads_server_list(d->hostname, heads, nh, out, len) < 0)
+		snprintf(out, len, "%s", d->server[0] ? d->server : t->conf.server);
 }

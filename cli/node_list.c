@@ -1,5 +1,6 @@
 /* hopeless node list / show: what the tree says of each node. */
 #include "node.h"
+#include "heads.h"
 #include "gen.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,14 +40,19 @@ int node_list(struct tree *t, int json)
 		printf("%-20s %-15s %-17s %-12s %-12s %-6s %-8s %-15s %-28s %-28s %s\n", "HOSTNAME", "IP", "MAC", "ROOT",
 		       "OVERLAY", "STATE", "BOOT", "SERVER", "RUNNING", "NEXT-BOOT", "REGISTERED");
 	struct node_versions *nv = calloc(n ? n : 1, sizeof(*nv));
+	struct head *heads = NULL;
+	size_t nh = 0;
 	if (!nv || node_versions_all(t, nodes, n, nv) < 0) {
 		free(nv);
 		free(nodes);
 		return cli_error("node list", "cannot read the boot events (log/events.log)");
 	}
+	if (heads_load(t, &heads, &nh, err, sizeof(err)) < 0)
+		nh = 0; /* the server column falls back to the cluster's; config reports the file */
 	for (size_t i = 0; i < n; i++) {
 		const struct tree_node *d = &nodes[i];
-		const char *server = d->server[0] ? d->server : t->conf.server;
+		char server[sizeof(d->server)];
+		node_server_of(t, heads, nh, d, server, sizeof(server));
 		char run[160], next[160], reg[48];
 		versions_text(&nv[i], run, sizeof(run), next, sizeof(next));
 		/* One word, so the column splits like the others: discovered@TIME. */
@@ -77,6 +83,7 @@ int node_list(struct tree *t, int json)
 	}
 	if (json)
 		printf("%s]\n", n ? "\n" : "");
+	free(heads);
 	free(nv);
 	free(nodes);
 	return 0;
@@ -100,10 +107,19 @@ int node_show(struct tree *t, const char *host)
 		return cli_error("node show", "%s", err);
 	printf("hostname: %s\nip: %s\nmac: %s\nroot: %s\noverlay: %s\nstate: %s\nboot: %s\n", d.hostname, d.ip,
 	       d.mac, d.root, d.overlay, d.state, d.boot);
-	printf("server: %s%s\nappend: %s\n", d.server[0] ? d.server : t->conf.server,
-	       d.server[0] ? "" : " (the cluster's)", d.append);
+	struct head *heads = NULL;
+	size_t nh = 0;
+	if (heads_load(t, &heads, &nh, err, sizeof(err)) < 0)
+		nh = 0;
+	char server[sizeof(d.server)];
+	node_server_of(t, heads, nh, &d, server, sizeof(server));
+	free(heads);
+	printf("server: %s%s\nappend: %s\n", server,
+	       d.server[0] ? "" : nh ? " (its heads by hash; hopeless head list)" : " (the cluster's)", d.append);
 	printf("registered: %s\n", d.registered[0] ? d.registered : "manual");
 	struct strbuf sb = STRBUF_INIT;
+	/* the command line its boot files carry (hopeless config) */
+	snprintf(d.server, sizeof(d.server), "%s", server);
 	if (gen_cmdline(t, &d, &sb) == 0)
 		printf("cmdline: %s\n", sb_str(&sb));
 	sb_free(&sb);

@@ -4,6 +4,7 @@
  * changed, and a failed set puts back what was there. */
 #include "node.h"
 #include "nodeset.h"
+#include "heads.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,8 @@ static int node_next(struct tree *t, const struct tree_node *old, const struct s
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (f[i].val && node_copy_arg(f[i].dst, f[i].cap, f[i].val, w, f[i].opt))
 			return 1;
+	if (o->head)
+		snprintf(nd->server, sizeof(nd->server), "%s", o->head);
 	return node_check_settings(t, nd, w);
 }
 
@@ -106,25 +109,58 @@ static int set_all(struct tree *t, struct nodeset_entry *e, size_t n, const stru
 	for (size_t i = 0; i < n; i++) {
 		int r = apply_one(t, &old[i], &nd[i]);
 		if (r < 0) {
+			/* the failed node's name, before i walks back over the changed ones */
+			cli_error(w, "%s: %s; no node changed", nd[i].hostname, strerror(-r));
 			while (i-- > 0)
 				apply_one(t, &nd[i], &old[i]);
-			return cli_error(w, "%s: %s; no node changed", nd[i].hostname, strerror(-r));
+			return 1;
 		}
 	}
 	int r = tfs_sync(t);
 	return r < 0 ? cli_error(w, "sync: %s", strerror(-r)) : 0;
 }
 
+/* --head NAME[,NAME...] as the heads' addresses, "" for auto, into out. */
+static int head_arg(struct tree *t, const char *val, char *out, size_t len, const char *w)
+{
+	struct head *heads;
+	size_t nh;
+	char err[512];
+	if (!strcmp(val, "auto")) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (heads_load(t, &heads, &nh, err, sizeof(err)) < 0)
+		return cli_error(w, "%s", err);
+	int r = heads_resolve(val, heads, nh, out, len, err, sizeof(err));
+	free(heads);
+	if (r < 0)
+		return cli_error(w, "--head %s: %s%s", val, err,
+				 nh ? "" : " (no heads declared: hopeless head add NAME --ip IP)");
+	return 0;
+}
+
 int node_set(struct tree *t, const char *spec, const struct set_opts *o)
 {
 	const char *w = "node set";
 	if (SET_OPTS_BMC(o)) {
-		if (o->root || o->overlay || o->state || o->boot || o->append || o->server)
+		if (o->root || o->overlay || o->state || o->boot || o->append || o->server || o->head)
 			return cli_error(w, "BMC options go in a node set of their own (see hopeless node set --help)");
 		return node_bmc_set(t, spec, o);
 	}
-	if (!o->root && !o->overlay && !o->state && !o->boot && !o->append && !o->server)
+	if (!o->root && !o->overlay && !o->state && !o->boot && !o->append && !o->server && !o->head)
 		return cli_error(w, "%s: nothing to change (see hopeless node set --help)", spec);
+	if (o->head && o->server)
+		return cli_error(w, "--head and --server both name the node's servers; give one of them");
+	char head_ips[sizeof(((struct tree_node *)0)->server)];
+	struct set_opts with_head;
+	if (o->head) {
+		if (head_arg(t, o->head, head_ips, sizeof(head_ips), w))
+			return 1;
+		with_head = *o;
+		with_head.head = head_ips;
+		o = &with_head;
+	}
 	struct nodeset_entry *e = NULL;
 	size_t n = 0;
 	if (set_hosts(spec, &e, &n, w))

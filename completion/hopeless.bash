@@ -2,7 +2,7 @@
 _hopeless() {
 	local cur prev words cword
 	_init_completion 2>/dev/null || { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
-	local cmds="init root overlay node initramfs config check shell users status power console serve lab"
+	local cmds="init root overlay node head initramfs config check shell users status power console serve lab"
 	local i cmd="" sub=""
 	for ((i = 1; i < cword; i++)); do
 		case "${words[i]}" in
@@ -17,6 +17,7 @@ _hopeless() {
 	--boot) local m="ipxe pxelinux grub"; [ "$cmd" = lab ] && m="$m direct"
 		COMPREPLY=($(compgen -W "$m" -- "$cur")); return ;;
 	--firmware) COMPREPLY=($(compgen -W "bios uefi secureboot" -- "$cur")); return ;;
+	--head) COMPREPLY=($(compgen -W "auto" -- "$cur")); return ;;
 	esac
 	case "$cmd" in
 	root) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rollback gc rm" -- "$cur")) ||
@@ -24,7 +25,9 @@ _hopeless() {
 	overlay) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show rollback gc rm" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--from-template --keep --version --help" -- "$cur")) ;;
 	node) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show set rm reset inspect diff capture discover" -- "$cur")) ||
-		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --template --json --purge --no-backup --force --ssh-rsa --into --paths --for --close --status --bmc --bmc-user --bmc-password-file --bmc-password-stdin --bmc-cipher --no-bmc --help" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --head --template --json --purge --no-backup --force --ssh-rsa --into --paths --for --close --status --bmc --bmc-user --bmc-password-file --bmc-password-stdin --bmc-cipher --no-bmc --help" -- "$cur")) ;;
+	head) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list rm" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--ip --force --help" -- "$cur")) ;;
 	initramfs) [ -z "$sub" ] && COMPREPLY=($(compgen -W "build" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--root --rescue-shell --nic --modules --help" -- "$cur")) ;;
 	init) COMPREPLY=($(compgen -W "--server --netmask --interface --append --nfs-server --image-size --domain --image-mmp --help" -- "$cur")) ;;

@@ -3,6 +3,7 @@
  * sorting, never by comparing every node with every other. */
 #include "bmc.h"
 #include "check.h"
+#include "heads.h"
 #include "version.h"
 #include "initramfs.h"
 #include "validate.h"
@@ -683,6 +684,33 @@ int check_permissions(const struct tree *t, struct check_report *rep)
 
 /* ---- all ------------------------------------------------------------------ */
 
+int check_heads(const struct tree *t, const struct tree_node *nodes, size_t n, struct check_report *rep)
+{
+	struct head *heads;
+	size_t nh;
+	char e2[512];
+	if (heads_load(t, &heads, &nh, e2, sizeof(e2)) < 0)
+		return check_add(rep, "heads", "%s", e2) < 0 ? -ENOMEM : 0;
+	int r = 0;
+	if (nh && !strcmp(t->conf.nfs_server, "kernel"))
+		r = check_add(rep, "hopeless.conf", "nfs_server = kernel, but %zu head(s) are declared (heads serve with "
+						    "nfs-ganesha): set nfs_server = ganesha, or hopeless head rm them",
+			      nh);
+	for (size_t i = 0; i < nh && r == 0; i++) {
+		char where[96];
+		snprintf(where, sizeof(where), "heads/%s.conf", heads[i].name);
+		for (size_t k = 0; k < n && r == 0; k++)
+			if (!strcmp(nodes[k].ip, heads[i].ip))
+				r = check_add(rep, where, "ip %s is also node %s's address", heads[i].ip,
+					      nodes[k].hostname);
+		for (size_t k = i + 1; k < nh && r == 0; k++)
+			if (!strcmp(heads[k].ip, heads[i].ip))
+				r = check_add(rep, where, "ip %s is also head %s's address", heads[i].ip, heads[k].name);
+	}
+	free(heads);
+	return r;
+}
+
 int check_tree(const struct tree *t, struct check_report *rep, char *err, size_t errlen)
 {
 	struct tree_node *nodes = NULL;
@@ -696,7 +724,7 @@ int check_tree(const struct tree *t, struct check_report *rep, char *err, size_t
 	}
 	int (*const rules[])(const struct tree *, const struct tree_node *, size_t, struct check_report *) = {
 		check_node_addresses, check_layers, check_kernels, check_state_images, check_orphans, check_shadows,
-		check_bmc,
+		check_bmc, check_heads,
 	};
 	int r = check_duplicates(nodes, n, rep);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]) && r == 0; i++)

@@ -35,6 +35,9 @@ int check_orphans(const struct tree *t, const struct tree_node *nodes, size_t n,
 /* Files in host and cluster overlays that shadow nothing below while their
  * name is one or two edits from a name that is there: likely typos. */
 int check_shadows(const struct tree *t, const struct tree_node *nodes, size_t n, struct check_report *rep);
+/* heads/: a head file that does not parse, a head address that is a node's
+ * or another head's, heads with nfs_server = kernel. */
+int check_heads(const struct tree *t, const struct tree_node *nodes, size_t n, struct check_report *rep);
 /* World-writable files and non-sticky directories; private keys, shadow
  * files and state images readable beyond what they should be. */
 int check_permissions(const struct tree *t, struct check_report *rep);

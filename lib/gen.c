@@ -1,5 +1,6 @@
 /* Service configuration generators. */
 #include "gen.h"
+#include "heads.h"
 #include "validate.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -653,8 +654,8 @@ static size_t layer_clients(const struct tree *t, const struct tree_node *nodes,
 	return k;
 }
 
-static void plan_layers(const struct tree *t, const struct tree_node *nodes, const struct layer_ref *refs,
-			size_t nrefs, int first_id, struct export_plan *p, size_t *used)
+static void plan_layers(const struct tree *t, const char *base, const struct tree_node *nodes,
+			const struct layer_ref *refs, size_t nrefs, int first_id, struct export_plan *p, size_t *used)
 {
 	unsigned char ids[4096];
 	memset(ids, 0, sizeof(ids));
@@ -663,7 +664,7 @@ static void plan_layers(const struct tree *t, const struct tree_node *nodes, con
 			;
 		struct gen_export *e = &p->v[p->n];
 		e->id = first_id ? first_id + (int)p->n : layer_id(refs[i].name, ids);
-		snprintf(e->path, sizeof(e->path), "%s/roots/%s", t->dir, refs[i].name);
+		snprintf(e->path, sizeof(e->path), "%s/roots/%s", base, refs[i].name);
 		snprintf(e->pseudo, sizeof(e->pseudo), "/roots/%s", refs[i].name);
 		e->clients = p->pool + *used;
 		e->nclients = layer_clients(t, nodes, refs + i, j - i, p, used);
@@ -671,7 +672,10 @@ static void plan_layers(const struct tree *t, const struct tree_node *nodes, con
 	}
 }
 
-static int plan_build(const struct tree *t, const struct tree_node *nodes, size_t n, struct export_plan *p)
+/* base: where the tree is as the NFS server sees it (its directory, or
+ * its path inside CephFS for the heads; "" for the file system's root). */
+static int plan_build(const struct tree *t, const char *base, const struct tree_node *nodes, size_t n,
+		      struct export_plan *p)
 {
 	memset(p, 0, sizeof(*p));
 	char net[16];
@@ -687,7 +691,7 @@ static int plan_build(const struct tree *t, const struct tree_node *nodes, size_
 		return -ENOMEM;
 	}
 	int stable = export_ids_stable(t, nodes, n);
-	plan_layers(t, nodes, refs, nrefs, stable ? 0 : (int)(100 + 2 * n), p, &used);
+	plan_layers(t, base, nodes, refs, nrefs, stable ? 0 : (int)(100 + 2 * n), p, &used);
 	free(refs);
 	for (size_t i = 0; i < n; i++) {
 		int id = export_id_base(t, &nodes[i], i, stable);
@@ -695,7 +699,7 @@ static int plan_build(const struct tree *t, const struct tree_node *nodes, size_
 			struct gen_export *e = &p->v[p->n++];
 			const char *what = k ? "state" : "clients";
 			e->id = id + k;
-			snprintf(e->path, sizeof(e->path), "%s/%s/%s", t->dir, what, nodes[i].ip);
+			snprintf(e->path, sizeof(e->path), "%s/%s/%s", base, what, nodes[i].ip);
 			snprintf(e->pseudo, sizeof(e->pseudo), "/%s/%s", what, nodes[i].ip);
 			e->clients = p->pool + used;
 			p->pool[used++] = nodes[i].ip;
@@ -713,8 +717,9 @@ static int plan_build(const struct tree *t, const struct tree_node *nodes, size_
 	return 0;
 }
 
-/* Both renderings wrap long client lists, 8 addresses a line. */
-static int ganesha_export(struct strbuf *sb, const struct gen_export *e, unsigned anon)
+/* Both renderings wrap long client lists, 8 addresses a line. fsal: the
+ * inside of the export's FSAL block. */
+static int ganesha_export(struct strbuf *sb, const struct gen_export *e, unsigned anon, const char *fsal)
 {
 	int r = sb_printf(sb,
 			  "EXPORT {\n\tExport_Id = %d;\n\tPath = \"%s\";\n\tPseudo = \"%s\";\n"
@@ -728,7 +733,7 @@ static int ganesha_export(struct strbuf *sb, const struct gen_export *e, unsigne
 			       anon, anon);
 	else
 		r |= sb_add(sb, "\t\tSquash = No_Root_Squash;\n");
-	return r | sb_add(sb, "\t}\n\tFSAL {\n\t\tName = VFS;\n\t}\n}\n");
+	return r | sb_printf(sb, "\t}\n\tFSAL {\n%s\t}\n}\n", fsal);
 }
 
 /* The export plan of a tree whose values all passed check_all: what both
@@ -736,7 +741,7 @@ static int ganesha_export(struct strbuf *sb, const struct gen_export *e, unsigne
 static int plan_checked(const struct tree *t, const struct tree_node *nodes, size_t n, struct export_plan *p)
 {
 	int r = check_all(t, nodes, n);
-	return r < 0 ? r : plan_build(t, nodes, n, p);
+	return r < 0 ? r : plan_build(t, t->dir, nodes, n, p);
 }
 
 int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
@@ -763,7 +768,91 @@ int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, s
 		      GENERATED, v3 ? "3, 4" : "4", v3 ? "\tMNT_Port = 20048;\n\tmount_path_pseudo = true;\n" : "",
 		      t->conf.server, anon, anon);
 	for (size_t i = 0; i < p.n; i++)
-		r |= ganesha_export(sb, &p.v[i], anon);
+		r |= ganesha_export(sb, &p.v[i], anon, "\t\tName = VFS;\n");
+	plan_free(&p);
+	return r;
+}
+
+/* The Ceph settings a head's ganesha.conf carries, each checked again here
+ * (hopeless.conf's parser checks them too; a generator trusts nothing). */
+static int check_ceph_conf(const struct tree *t, const struct head *h)
+{
+	const struct tree_conf *c = &t->conf;
+	const char *why = NULL;
+	const char *names[][2] = {{"ceph_user", c->ceph_user}, {"ceph_fs", c->ceph_fs},
+				  {"ceph_grace_pool", c->ceph_grace_pool},
+				  {"ceph_grace_namespace", c->ceph_grace_namespace}};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (validate_name(names[i][1], &why) < 0)
+			return refuse(names[i][0], names[i][1], why);
+	int r = gen_check_tree_dir(c->ceph_conf);
+	if (r == 0)
+		r = gen_check_tree_dir(c->ceph_path);
+	if (r < 0 || strstr(c->ceph_path, "..") || strstr(c->ceph_conf, ".."))
+		return refuse("ceph_conf/ceph_path", strstr(c->ceph_path, "..") ? c->ceph_path : c->ceph_conf,
+			      "want an absolute path of letters, digits and '._/+-' without '..'");
+	if (head_name_ok(h->name, &why) < 0)
+		return refuse("head name", h->name, why);
+	return check_ip("head address", h->ip);
+}
+
+/* The tree's directory inside CephFS without a trailing '/' ("" for the
+ * root of the file system): what export paths start with. */
+static void ceph_base(const struct tree *t, char *out, size_t len)
+{
+	snprintf(out, len, "%s", t->conf.ceph_path);
+	size_t k = strlen(out);
+	while (k > 0 && out[k - 1] == '/')
+		out[--k] = '\0';
+}
+
+static int ganesha_head_header(const struct tree *t, const struct head *h, struct strbuf *sb)
+{
+	const struct tree_conf *c = &t->conf;
+	int v3 = !strcmp(c->nfs_version, "3");
+	return sb_printf(sb,
+			 "# ganesha.conf of head %s: %s\n"
+			 "# The tree on CephFS (FSAL_CEPH); every head exports the same paths with\n"
+			 "# the same rules: each root and overlay read-only to the nodes that use it,\n"
+			 "# each host layer to its node, each state export read-write to its node\n"
+			 "# with root squashed. NFSv4 client state is recovered through the grace\n"
+			 "# database all heads share (rados_cluster), where this head is node id %s.\n"
+			 "NFS_CORE_PARAM {\n\tProtocols = %s;\n\tNFS_Port = 2049;\n%s\tBind_addr = %s;\n"
+			 "\tEnable_NLM = false;\n\tEnable_RQUOTA = false;\n}\n"
+			 "NFSV4 {\n\tRecoveryBackend = rados_cluster;\n"
+			 "\t# Short leases: a node whose head died reclaims its state on the\n"
+			 "\t# survivor within a grace period of this length.\n"
+			 "\tLease_Lifetime = 20;\n\tGrace_Period = 30;\n"
+			 "\tOnly_Numeric_Owners = true;\n}\n"
+			 "RADOS_KV {\n\tCeph_Conf = \"%s\";\n\tUserId = \"%s\";\n\tPool = \"%s\";\n"
+			 "\tNamespace = \"%s\";\n\tNodeId = \"%s\";\n}\n"
+			 "CEPH {\n\tCeph_Conf = \"%s\";\n}\n"
+			 "# A host no CLIENT block names gets nothing.\n"
+			 "EXPORT_DEFAULTS {\n\tAccess_Type = None;\n\tSquash = Root_Squash;\n"
+			 "\tAnonymous_Uid = %u;\n\tAnonymous_Gid = %u;\n}\n",
+			 h->name, GENERATED, h->name, v3 ? "3, 4" : "4",
+			 v3 ? "\tMNT_Port = 20048;\n\tmount_path_pseudo = true;\n" : "", h->ip, c->ceph_conf, c->ceph_user,
+			 c->ceph_grace_pool, c->ceph_grace_namespace, h->name, c->ceph_conf, c->state_uid, c->state_uid);
+}
+
+int gen_ganesha_head(const struct tree *t, const struct head *h, const struct tree_node *nodes, size_t n,
+		     struct strbuf *sb)
+{
+	struct export_plan p;
+	char base[sizeof(t->conf.ceph_path)], fsal[256];
+	int r = check_all(t, nodes, n);
+	if (r == 0)
+		r = check_ceph_conf(t, h);
+	if (r < 0)
+		return r;
+	ceph_base(t, base, sizeof(base));
+	if ((r = plan_build(t, base, nodes, n, &p)) < 0)
+		return r;
+	snprintf(fsal, sizeof(fsal), "\t\tName = CEPH;\n\t\tUser_Id = \"%s\";\n\t\tFilesystem = \"%s\";\n",
+		 t->conf.ceph_user, t->conf.ceph_fs);
+	r = ganesha_head_header(t, h, sb);
+	for (size_t i = 0; i < p.n; i++)
+		r |= ganesha_export(sb, &p.v[i], t->conf.state_uid, fsal);
 	plan_free(&p);
 	return r;
 }

@@ -50,6 +50,13 @@ void gen_grub_files_from(const struct tree *t, char *out, size_t len);
 int gen_grub_default(struct strbuf *sb);
 int gen_grub_node(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
 int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+/* A head's ganesha.conf (tree with heads, heads.h): the exports of
+ * gen_ganesha, as paths inside CephFS (ceph_path) through FSAL_CEPH, bound
+ * to the head's address, recovery through the shared rados_cluster grace
+ * database with the head's name as its node id. */
+struct head;
+int gen_ganesha_head(const struct tree *t, const struct head *h, const struct tree_node *nodes, size_t n,
+		     struct strbuf *sb);
 int gen_exports(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 /* /etc/hosts: "ip hostname.domain hostname" lines, or "ip hostname" without a domain. */
 int gen_hosts_domain(const struct tree_node *nodes, size_t n, const char *domain, struct strbuf *sb);

@@ -28,6 +28,12 @@ void tree_conf_defaults(struct tree_conf *c)
 	c->state_uid = TREE_STATE_UID_DEFAULT;
 	c->keep_versions = TREE_KEEP_VERSIONS_DEFAULT;
 	c->http_port = TREE_HTTP_PORT_DEFAULT;
+	snprintf(c->ceph_conf, sizeof(c->ceph_conf), "%s", TREE_CEPH_CONF_DEFAULT);
+	snprintf(c->ceph_user, sizeof(c->ceph_user), "%s", TREE_CEPH_USER_DEFAULT);
+	snprintf(c->ceph_fs, sizeof(c->ceph_fs), "%s", TREE_CEPH_FS_DEFAULT);
+	snprintf(c->ceph_grace_pool, sizeof(c->ceph_grace_pool), "%s", TREE_CEPH_GRACE_POOL_DEFAULT);
+	snprintf(c->ceph_grace_namespace, sizeof(c->ceph_grace_namespace), "%s", TREE_CEPH_GRACE_NAMESPACE_DEFAULT);
+	snprintf(c->ceph_path, sizeof(c->ceph_path), "%s", TREE_CEPH_PATH_DEFAULT);
 }
 
 static char *trim(char *s)
@@ -40,11 +46,7 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Calls fn(key, value) for each "key = value" line; comments and blank lines
- * are skipped. */
-typedef int (*kv_fn)(void *ctx, const char *key, const char *val, char *err, size_t errlen);
-
-static int parse_kv(const char *text, kv_fn fn, void *ctx, char *err, size_t errlen)
+int tree_parse_kv(const char *text, tree_kv_fn fn, void *ctx, char *err, size_t errlen)
 {
 	char *copy = strdup(text);
 	if (!copy)
@@ -100,10 +102,61 @@ static int parse_int_in(const char *val, long lo, long hi, int *out)
 	return 0;
 }
 
+/* An absolute path that goes verbatim into ganesha.conf: letters, digits
+ * and '._/+-' only, no "..". */
+static int ceph_path_ok(const char *val)
+{
+	if (val[0] != '/' || strstr(val, ".."))
+		return 0;
+	for (const char *p = val; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("/._+-", *p)))
+			return 0;
+	return 1;
+}
+
+/* ceph_*: paths (ceph_conf, ceph_path) or names (the rest). 1 when key is
+ * not one of them. */
+static int conf_ceph_kv(struct tree_conf *c, const char *key, const char *val, char *err, size_t errlen)
+{
+	const struct {
+		const char *key;
+		char *dst;
+		size_t cap;
+		int path;
+	} f[] = {{"ceph_conf", c->ceph_conf, sizeof(c->ceph_conf), 1},
+		 {"ceph_user", c->ceph_user, sizeof(c->ceph_user), 0},
+		 {"ceph_fs", c->ceph_fs, sizeof(c->ceph_fs), 0},
+		 {"ceph_grace_pool", c->ceph_grace_pool, sizeof(c->ceph_grace_pool), 0},
+		 {"ceph_grace_namespace", c->ceph_grace_namespace, sizeof(c->ceph_grace_namespace), 0},
+		 {"ceph_path", c->ceph_path, sizeof(c->ceph_path), 1}};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (strcmp(key, f[i].key))
+			continue;
+		const char *why = NULL;
+		if (f[i].path && !ceph_path_ok(val)) {
+			snprintf(err, errlen, "%s: want an absolute path of letters, digits and '._/+-' without '..', not '%s'",
+				 key, val);
+			return -EINVAL;
+		}
+		if (!f[i].path && validate_name(val, &why) < 0) {
+			snprintf(err, errlen, "%s: %s: %s", key, val, why);
+			return -EINVAL;
+		}
+		return set_field(f[i].dst, f[i].cap, key, val, err, errlen);
+	}
+	return 1;
+}
+
 static int conf_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)
 {
 	struct tree_conf *c = ctx;
 	const char *why = NULL;
+	if (!strncmp(key, "ceph_", 5)) {
+		int r = conf_ceph_kv(c, key, val, err, errlen);
+		if (r <= 0)
+			return r;
+	}
 	if (!strcmp(key, "server")) {
 		if (validate_ipv4(val, NULL, &why) < 0) {
 			snprintf(err, errlen, "server: %s: %s", val, why);
@@ -192,12 +245,31 @@ static int conf_kv(void *ctx, const char *key, const char *val, char *err, size_
 int tree_conf_parse(const char *text, struct tree_conf *c, char *err, size_t errlen)
 {
 	tree_conf_defaults(c);
-	return parse_kv(text, conf_kv, c, err, errlen);
+	return tree_parse_kv(text, conf_kv, c, err, errlen);
+}
+
+/* The ceph_* settings that differ from their defaults: a tree without heads
+ * keeps the hopeless.conf it always had. */
+static int conf_format_ceph(const struct tree_conf *c, struct strbuf *sb)
+{
+	const struct {
+		const char *key, *val, *def;
+	} f[] = {{"ceph_conf", c->ceph_conf, TREE_CEPH_CONF_DEFAULT},
+		 {"ceph_user", c->ceph_user, TREE_CEPH_USER_DEFAULT},
+		 {"ceph_fs", c->ceph_fs, TREE_CEPH_FS_DEFAULT},
+		 {"ceph_grace_pool", c->ceph_grace_pool, TREE_CEPH_GRACE_POOL_DEFAULT},
+		 {"ceph_grace_namespace", c->ceph_grace_namespace, TREE_CEPH_GRACE_NAMESPACE_DEFAULT},
+		 {"ceph_path", c->ceph_path, TREE_CEPH_PATH_DEFAULT}};
+	int r = 0;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcmp(f[i].val, f[i].def))
+			r |= sb_printf(sb, "%s = %s\n", f[i].key, f[i].val);
+	return r;
 }
 
 int tree_conf_format(const struct tree_conf *c, struct strbuf *sb)
 {
-	return sb_printf(sb,
+	int r = sb_printf(sb,
 			 "# hopeless cluster settings (see hopeless(8))\n"
 			 "server = %s\nnetmask = %s\ninterface = %s\n"
 			 "nfs_server = %s\nnfs_version = %s\nimage_size = %s\nimage_mmp = %s\nappend = %s\ndomain = %s\n"
@@ -205,6 +277,7 @@ int tree_conf_format(const struct tree_conf *c, struct strbuf *sb)
 			 c->server, c->netmask, c->interface, c->nfs_server, c->nfs_version,
 			 c->image_size, c->image_mmp, c->append, c->domain, c->state_uid, c->keep_versions,
 			 c->http_port);
+	return r | conf_format_ceph(c, sb);
 }
 
 static int node_kv(void *ctx, const char *key, const char *val, char *err, size_t errlen)
@@ -245,7 +318,7 @@ int tree_boot_method_ok(const char *boot)
 int tree_node_parse(const char *text, struct tree_node *n, char *err, size_t errlen)
 {
 	memset(n, 0, sizeof(*n));
-	int r = parse_kv(text, node_kv, n, err, errlen);
+	int r = tree_parse_kv(text, node_kv, n, err, errlen);
 	if (r < 0)
 		return r;
 	const char *why = NULL;

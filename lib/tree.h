@@ -39,7 +39,24 @@ struct tree_conf {
 	 * serves tftp/ on; iPXE and GRUB fetch scripts, kernels and initramfs
 	 * images over HTTP from it. 0: no HTTP, everything over TFTP. */
 	int http_port;
+	/* The Ceph side of a tree with heads (heads/, hopeless head add): what
+	 * each head's nfs-ganesha uses for FSAL_CEPH and its rados_cluster
+	 * recovery back end. hopeless.conf names them only when they differ
+	 * from the defaults below. */
+	char ceph_conf[128];           /* the heads' ceph.conf */
+	char ceph_user[64];            /* cephx id of the heads, without "client." */
+	char ceph_fs[64];              /* the CephFS file system holding the tree */
+	char ceph_grace_pool[64];      /* RADOS pool of the shared grace database */
+	char ceph_grace_namespace[64]; /* its namespace */
+	char ceph_path[128];           /* the tree's directory inside that CephFS */
 };
+#define TREE_CEPH_CONF_DEFAULT "/etc/ceph/ceph.conf"
+#define TREE_CEPH_USER_DEFAULT "ganesha"
+#define TREE_CEPH_FS_DEFAULT "cephfs"
+#define TREE_CEPH_GRACE_POOL_DEFAULT "nfs-ganesha"
+#define TREE_CEPH_GRACE_NAMESPACE_DEFAULT "grace"
+#define TREE_CEPH_PATH_DEFAULT "/"
+
 #define TREE_KEEP_VERSIONS_DEFAULT 3
 #define TREE_HTTP_PORT_DEFAULT 80
 #define TREE_STATE_UID_DEFAULT 64055
@@ -68,6 +85,10 @@ struct tree {
 	struct tree_conf conf;
 };
 
+/* Calls fn(key, value) for each "key = value" line; comments and blank lines
+ * are skipped. On error err holds "line N: <what fn said>". */
+typedef int (*tree_kv_fn)(void *ctx, const char *key, const char *val, char *err, size_t errlen);
+int tree_parse_kv(const char *text, tree_kv_fn fn, void *ctx, char *err, size_t errlen);
 void tree_conf_defaults(struct tree_conf *c);
 /* Parse "key = value" lines; on error fills err with "line N: ..." */
 int tree_conf_parse(const char *text, struct tree_conf *c, char *err, size_t errlen);
