@@ -199,6 +199,7 @@ echo "disk allocated per node before first boot, 1 GiB images: hopeless ${T[kb_x
 	echo "\`node add\` builds the nodes in worker processes, one per CPU ($(nproc) here); by hand is one shell loop."
 	echo "\`hopeless status\` parses every line as strict RFC 5424, attributes it by source address, checks the name it"
 	echo "claims and keeps each node's last error; the awk line only keeps each address's last phase word."
+	echo
 	echo "Disk allocated per node before its first boot, with hopeless' default 1 GiB state image (used blocks before and"
 	echo "after \`node add\` of $N nodes, divided by $N; host directory and keys included):"
 	echo

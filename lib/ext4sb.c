@@ -77,7 +77,7 @@ static int backup_offsets(int fd, const struct ext2_super_block *sb, off_t *offs
 	return n;
 }
 
-int ext4sb_set_uuid(int fd, const uint8_t uuid[16])
+int ext4sb_set_uuid(int fd, const uint8_t uuid[16], int backups)
 {
 	struct ext2_super_block sb;
 	int r = read_sb(fd, SB_OFFSET, &sb);
@@ -89,7 +89,7 @@ int ext4sb_set_uuid(int fd, const uint8_t uuid[16])
 	if (sb.s_feature_compat & EXT4_FEATURE_COMPAT_SPARSE_SUPER2)
 		return -EINVAL;
 	off_t offs[64];
-	int n = backup_offsets(fd, &sb, offs, 64);
+	int n = backups ? backup_offsets(fd, &sb, offs, 64) : 0;
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {

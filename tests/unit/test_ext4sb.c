@@ -50,7 +50,7 @@ TEST(ext4sb_new_uuid_e2fsprogs_agrees)
 	CHECK(fd >= 0);
 	const uint8_t uuid[16] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef,
 				  0x81, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
-	CHECK_INT(ext4sb_set_uuid(fd, uuid), 0);
+	CHECK_INT(ext4sb_set_uuid(fd, uuid, 1), 0);
 	close(fd);
 	char got[64] = "";
 	CHECK_INT(uuid_at(img, 0, got, sizeof(got)), 0);
@@ -64,11 +64,22 @@ TEST(ext4sb_new_uuid_e2fsprogs_agrees)
 	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s >/dev/null 2>&1", img);
 	CHECK_INT(system(cmd), 0);
 
+	/* Primary only: the backups keep theirs, e2fsck -n finds it clean. */
+	const uint8_t other[16] = {0xaa, 0xbb, 0xcc, 0xdd, 0, 1, 0x42, 3, 0x84, 5, 6, 7, 8, 9, 10, 11};
+	fd = open(img, O_RDWR);
+	CHECK_INT(ext4sb_set_uuid(fd, other, 0), 0);
+	close(fd);
+	CHECK_INT(uuid_at(img, 0, got, sizeof(got)), 0);
+	CHECK_STR(got, "aabbccdd-0001-4203-8405-060708090a0b");
+	CHECK_INT(uuid_at(img, 32768, got, sizeof(got)), 0);
+	CHECK_STR(got, "12345678-9abc-4def-8123-456789abcdef");
+	CHECK_INT(system(cmd), 0);
+
 	/* A small image: mkfs makes 1 KiB blocks, the superblock is block 1
 	 * and group 1's backup is at block 8193. */
 	CHECK_INT(mkfs(img, "16M", "metadata_csum_seed"), 0);
 	fd = open(img, O_RDWR);
-	CHECK_INT(ext4sb_set_uuid(fd, uuid), 0);
+	CHECK_INT(ext4sb_set_uuid(fd, uuid, 1), 0);
 	close(fd);
 	CHECK_INT(uuid_at(img, 0, got, sizeof(got)), 0);
 	CHECK_STR(got, "12345678-9abc-4def-8123-456789abcdef");
@@ -83,7 +94,7 @@ TEST(ext4sb_new_uuid_e2fsprogs_agrees)
 	snprintf(cmd, sizeof(cmd), "cp %s %s.before", img, img);
 	CHECK_INT(system(cmd), 0);
 	fd = open(img, O_RDWR);
-	CHECK_INT(ext4sb_set_uuid(fd, uuid), -22);
+	CHECK_INT(ext4sb_set_uuid(fd, uuid, 1), -22);
 	close(fd);
 	snprintf(cmd, sizeof(cmd), "cmp -s %s %s.before", img, img);
 	CHECK_INT(system(cmd), 0);
@@ -91,7 +102,7 @@ TEST(ext4sb_new_uuid_e2fsprogs_agrees)
 	snprintf(cmd, sizeof(cmd), "rm -f %s.before && truncate -s 0 %s && truncate -s 1M %s", img, img, img);
 	CHECK_INT(system(cmd), 0);
 	fd = open(img, O_RDWR);
-	CHECK_INT(ext4sb_set_uuid(fd, uuid), -22);
+	CHECK_INT(ext4sb_set_uuid(fd, uuid, 1), -22);
 	close(fd);
 	unlink(img);
 }
