@@ -26,6 +26,22 @@ static int split_list(char *buf, const char **vec, size_t max)
 	return n ? 0 : -EINVAL;
 }
 
+/* 1 when a node booting root has state rbd: its init maps the image through
+ * the kernel's rbd driver (and libceph, by modules.dep). */
+static int root_has_rbd_node(const struct tree *t, const char *root)
+{
+	struct tree_node *nodes = NULL;
+	size_t n = 0;
+	char err[256];
+	int found = 0;
+	if (tree_nodes_load(t, &nodes, &n, err, sizeof(err)) < 0)
+		return 0;
+	for (size_t i = 0; i < n && !found; i++)
+		found = !strcmp(nodes[i].state, "rbd") && !strcmp(nodes[i].root, root);
+	free(nodes);
+	return found;
+}
+
 static int build(struct tree *t, const char *root, int rescue, char *nics, char *extra)
 {
 	const char *nicv[64], *corev[80];
@@ -77,6 +93,8 @@ static int build(struct tree *t, const char *root, int rescue, char *nics, char 
 	size_t nc = 0;
 	for (; initramfs_default_core[nc]; nc++)
 		corev[nc] = initramfs_default_core[nc];
+	if (root_has_rbd_node(t, root))
+		corev[nc++] = "rbd";
 	corev[nc] = NULL;
 	if (extra && split_list(extra, corev + nc, 80 - nc) < 0)
 		return cli_error(w, "--modules: want a comma-separated list of module names");

@@ -14,7 +14,7 @@ static const char usage_add[] =
 	"  --ip IP+          consecutive addresses from IP, one per node of a range\n"
 	"  --mac-file FILE   one MAC per line, in the order of the range\n"
 	"  --macs CSV        lines 'hostname,mac,ip'\n"
-	"  --state image|tmpfs   writable layer (default image)\n"
+	"  --state image|tmpfs|rbd writable layer (default image; rbd: an RBD image on Ceph)\n"
 	"  --boot ipxe|pxelinux|grub  (default ipxe; grub: shim + signed GRUB under UEFI Secure Boot)\n"
 	"  --append ARGS     extra kernel arguments\n"
 	"  --server IP[,IP]  NFS server(s) of the node (default: the cluster's)\n"
@@ -24,7 +24,7 @@ static const char usage_add[] =
 static const char usage_list[] = "usage: hopeless node list [--json]\n";
 static const char usage_show[] = "usage: hopeless node show HOST\n";
 static const char usage_set[] =
-	"usage: hopeless node set NODESET [--root R[@N]] [--overlay O[@N]] [--state image|tmpfs] [--append ARGS]\n"
+	"usage: hopeless node set NODESET [--root R[@N]] [--overlay O[@N]] [--state image|tmpfs|rbd] [--append ARGS]\n"
 	"                              [--server IP[,IP]] [--head NAME[,NAME]|auto] [--boot ipxe|pxelinux|grub]\n"
 	"       hopeless node set NODESET [--bmc ADDR[+][:PORT]] [--bmc-user USER]\n"
 	"                              [--bmc-password-file FILE | --bmc-password-stdin] [--bmc-cipher N]\n"

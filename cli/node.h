@@ -73,6 +73,27 @@ int state_image_clone(struct tree *t, int fd, off_t size);
 int state_image_prepare(struct tree *t);
 /* The pristine image of this size, made when missing (state_pristine.c). */
 int state_pristine_ready(struct tree *t, off_t size);
+/* The same, opened read-only (the caller closes it). */
+int state_pristine_open(struct tree *t, off_t size);
+/* The tree's image_size in bytes. */
+int state_image_size(const struct tree *t, off_t *size);
+
+/* state_rbd.c: state rbd. The node's writable layer is the RBD image
+ * <ceph_rbd_pool>/hopeless-state-<hostname>, a clone of the protected
+ * snapshot "pristine" of hopeless-pristine-<size>-<mmp|plain> (the pristine
+ * ext4 image, imported once), with exclusive-lock; its own cephx key
+ * client.hopeless-node-<hostname> may touch only that image. The node
+ * learns where it is and its key from clients/<ip>/hopeless.rbd (0600). */
+/* The pristine image and its snapshot in the pool, made when missing. */
+int state_rbd_prepare(struct tree *t);
+/* The node's clone (kept when there), its key and client_rel/hopeless.rbd.
+ * *created: bit 1 the image was made, bit 2 the key. */
+int state_rbd_ensure(struct tree *t, const struct tree_node *nd, const char *client_rel, int *created);
+/* Takes back what state_rbd_ensure made (created as it set it). */
+void state_rbd_undo(struct tree *t, const struct tree_node *nd, int created);
+/* The node's key goes; its image too when purge (kept as
+ * hopeless-backup-<hostname>-<stamp> when backup). bak gets the kept name. */
+int state_rbd_remove(struct tree *t, const struct tree_node *nd, int purge, int backup, char *bak, size_t baklen);
 /* Keep state/<ip>/rw.img as backups/<ip>/rw.img.<stamp>: a hard link when
  * link is set (rw.img never goes missing while it is replaced), else a move;
  * bak gets the tree-relative name. -ENOENT when there is no image, -EINVAL

@@ -262,13 +262,17 @@ static int build_node(struct tree *t, const struct tree_node *nd, int tmpl_fd, i
 	tfs_fmt(state, sizeof(state), "state/%s", nd->ip);
 	tfs_remove_tree(t, client_tmp);
 	int r = build_client(t, nd, tmpl_fd, ssh_rsa, client_tmp);
-	int created = 0;
+	int created = 0, rbd = 0;
+	if (r == 0 && !strcmp(nd->state, "rbd"))
+		r = state_rbd_ensure(t, nd, client_tmp, &rbd);
 	if (r == 0 && !strcmp(nd->state, "image"))
 		r = state_image_ensure(t, nd->ip, &created);
 	else if (r == 0 && (r = tfs_mkdir_p(t, state, 0755)) == 0)
 		created = 2;
 	if (r == 0 && (r = tfs_rename(t, client_tmp, client, RENAME_NOREPLACE)) < 0 && created)
 		tfs_remove_tree(t, state);
+	if (r < 0 && rbd)
+		state_rbd_undo(t, nd, rbd);
 	tfs_remove_tree(t, client_tmp);
 	return r;
 }
@@ -342,6 +346,8 @@ static int create_nodes(struct tree *t, const struct nodeset_entry *e, size_t n,
 	int r = tfs_mkdir_p(t, "clients", 0755);
 	if (r == 0 && !strcmp(proto->state, "image") && (r = state_image_prepare(t)) < 0)
 		what = "state image";
+	if (r == 0 && !strcmp(proto->state, "rbd") && (r = state_rbd_prepare(t)) < 0)
+		what = "pristine RBD image";
 	if (r == 0 && (r = workers_run(n, workers, build_range, &b, &failed)) < 0)
 		what = e[failed].hostname;
 	if (r == 0 && (r = tfs_sync(t)) < 0)
@@ -358,6 +364,12 @@ static int create_nodes(struct tree *t, const struct nodeset_entry *e, size_t n,
 		tfs_fmt(conf, sizeof(conf), "nodes/%s.conf", e[i].hostname);
 		tfs_unlink(t, conf);
 		unbuild_node(t, e[i].ip);
+		/* Their keys go; clones made stay (a retry takes them up again). */
+		if (!strcmp(proto->state, "rbd")) {
+			struct tree_node nd;
+			entry_node(&b, i, &nd);
+			state_rbd_undo(t, &nd, 2);
+		}
 	}
 	/* The pristine image made for this batch, unless .work/ was there. */
 	if (!had_work)

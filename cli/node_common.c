@@ -54,8 +54,11 @@ int node_check_settings(struct tree *t, const struct tree_node *nd, const char *
 	if (check_layer(t, nd->root, nd->root_pin, "root", w) ||
 	    check_layer(t, nd->overlay, nd->overlay_pin, "overlay", w))
 		return 1;
-	if (strcmp(nd->state, "image") && strcmp(nd->state, "tmpfs"))
-		return cli_error(w, "--state %s: want image or tmpfs", nd->state);
+	if (strcmp(nd->state, "image") && strcmp(nd->state, "tmpfs") && strcmp(nd->state, "rbd"))
+		return cli_error(w, "--state %s: want image, tmpfs or rbd", nd->state);
+	if (!strcmp(nd->state, "rbd") && !t->conf.ceph_mons[0])
+		return cli_error(w, "--state rbd: hopeless.conf names no monitors; set ceph_mons = IP:PORT[,...] "
+				 "(and ceph_conf, ceph_admin, ceph_rbd_pool: see hopeless.conf(5))");
 	if (!tree_boot_method_ok(nd->boot))
 		return cli_error(w, "--boot %s: want ipxe, pxelinux or grub", nd->boot);
 	for (const char *p = nd->append; *p; p++)

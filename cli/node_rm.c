@@ -46,6 +46,29 @@ static int rm_entries(struct tree *t, const struct tree_node *d, int purge)
 	return 0;
 }
 
+/* state rbd: the node's key goes; its RBD image stays unless purge (then
+ * renamed aside unless !backup). Reported, never undone: the node is gone. */
+static void rm_rbd(struct tree *t, const struct tree_node *d, int purge, int backup)
+{
+	char bak[200], state[PATH_MAX];
+	/* state/<ip> of an rbd node is an empty directory (its export stays
+	 * planned like every node's): gone with the node, or a re-add of the
+	 * node, which takes its image up again, would be refused. */
+	tfs_fmt(state, sizeof(state), "state/%s", d->ip);
+	if (!purge)
+		tfs_rmdir(t, state);
+	int r = state_rbd_remove(t, d, purge, backup, bak, sizeof(bak));
+	if (r < 0)
+		fprintf(stderr, "hopeless: node rm: %s: could not %s its RBD image %s/hopeless-state-%s (see rbd's message)\n",
+			d->hostname, backup ? "rename" : "delete", t->conf.ceph_rbd_pool, d->hostname);
+	else if (!purge)
+		printf("hopeless: its RBD image %s/hopeless-state-%s is kept (its key client.hopeless-node-%s is deleted; "
+		       "node rm --purge deletes the image)\n",
+		       t->conf.ceph_rbd_pool, d->hostname, d->hostname);
+	else if (bak[0])
+		printf("hopeless: its RBD image is kept as %s\n", bak);
+}
+
 int node_rm(struct tree *t, const char *host, int purge, int backup, int force)
 {
 	const char *w = "node rm";
@@ -75,6 +98,9 @@ int node_rm(struct tree *t, const char *host, int purge, int backup, int force)
 	printf("hopeless: node %s removed\n", d.hostname);
 	if (bak[0])
 		printf("hopeless: its image is kept as %s/%s\n", t->dir, bak);
+	if (!strcmp(d.state, "rbd"))
+		rm_rbd(t, &d, purge, backup);
+	/* a later node of that name gets a key of its own */
 	char state[PATH_MAX];
 	tfs_fmt(state, sizeof(state), "state/%s", d.ip);
 	if (!purge && tfs_exists(t, state))

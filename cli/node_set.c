@@ -31,10 +31,12 @@ static int pointers_differ(const struct tree_node *a, const struct tree_node *b)
 static int apply_one(struct tree *t, const struct tree_node *old, const struct tree_node *nd)
 {
 	char client[PATH_MAX];
-	int created = 0, r = 0;
+	int created = 0, rbd = 0, r = 0;
 	tfs_fmt(client, sizeof(client), "clients/%s", nd->ip);
 	if (!strcmp(nd->state, "image"))
 		r = state_image_ensure(t, nd->ip, &created);
+	if (!strcmp(nd->state, "rbd") && strcmp(old->state, "rbd"))
+		r = state_rbd_ensure(t, nd, client, &rbd);
 	if (r == 0 && pointers_differ(old, nd))
 		r = node_put_pointers(t, client, nd);
 	if (r == 0)
@@ -44,6 +46,7 @@ static int apply_one(struct tree *t, const struct tree_node *old, const struct t
 	if (pointers_differ(old, nd))
 		node_put_pointers(t, client, old);
 	undo_image(t, nd, created);
+	state_rbd_undo(t, nd, rbd);
 	return r;
 }
 

@@ -38,6 +38,11 @@ static int parse_size(const char *s, off_t *out)
 	return 0;
 }
 
+int state_image_size(const struct tree *t, off_t *size)
+{
+	return parse_size(t->conf.image_size, size);
+}
+
 static int work_dir(struct tree *t)
 {
 	int r = tfs_mkdir(t, ".work", 0700);

@@ -129,6 +129,8 @@ static int parse_word(struct boot_config *c, const char *key, const char *val)
 			c->state = STATE_IMAGE;
 		else if (!strcmp(val, "tmpfs"))
 			c->state = STATE_TMPFS;
+		else if (!strcmp(val, "rbd"))
+			c->state = STATE_RBD;
 		else
 			return -EINVAL;
 		return 0;

@@ -6,7 +6,7 @@
 #define CMDLINE_MAX_SERVERS 4
 
 enum onfail_action { ONFAIL_REBOOT = 0, ONFAIL_SHELL, ONFAIL_HALT };
-enum state_mode { STATE_IMAGE = 0, STATE_TMPFS };
+enum state_mode { STATE_IMAGE = 0, STATE_TMPFS, STATE_RBD };
 
 struct boot_config {
 	char servers[CMDLINE_MAX_SERVERS][16]; /* hopeless.server= then hopeless.servers= */

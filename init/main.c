@@ -122,7 +122,7 @@ static int configure_address(const struct boot *b, const struct netif *nic, uint
 	if (r == 1) {
 		char who[18];
 		mac_str(other, who);
-		if (b->cfg.state == STATE_IMAGE) {
+		if (b->cfg.state != STATE_TMPFS) {
 			log_error("net: address %s is in use by %s: another machine has this node's address "
 				  "(two nodes with one IP?); not taking it, so the state image is not mounted twice",
 				  ipstr, who);
@@ -290,7 +290,9 @@ static int mount_layers(struct boot *b, const char *server)
 	step_begin("upper");
 	if ((r = upper_setup(c, server, b->client_ip)) < 0)
 		return r;
-	step_end("%s", c->state == STATE_TMPFS ? "tmpfs (stateless)" : "rw.img on loop (persistent)");
+	step_end("%s", c->state == STATE_TMPFS ? "tmpfs (stateless)"
+		       : c->state == STATE_RBD ? "RBD image (persistent)"
+					       : "rw.img on loop (persistent)");
 	step_begin("union");
 	if ((r = union_mount(b->root.dir, b->overlay.dir)) < 0)
 		return r;

@@ -2,6 +2,7 @@
  * upper, so state=image attaches the node's own ext4 image, which lives on its
  * NFS state export, through a loop device; state=tmpfs starts clean in RAM. */
 #include "log.h"
+#include "rbd.h"
 #include "steps.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -165,6 +166,27 @@ static int make_upper_dirs(void)
 	return r;
 }
 
+/* State rbd: the image named in the host layer's hopeless.rbd, mapped by
+ * the kernel, holds the upper as an ext4 file system. */
+static int rbd_upper(void)
+{
+	struct rbd_conf rc;
+	char dev[32];
+	int r = rbd_conf_load(HL_CLIENT "/hopeless.rbd", &rc);
+	if (r == 0)
+		r = rbd_map(&rc, dev, sizeof(dev));
+	explicit_bzero(rc.secret, sizeof(rc.secret));
+	if (r < 0)
+		return r;
+	if (mount(dev, HL_UPPER, "ext4", MS_NOATIME, "") != 0) {
+		r = -errno;
+		log_error("upper: mount %s (ext4 on RBD image %s/%s): %s", dev, rc.pool, rc.image, strerror(-r));
+		return r;
+	}
+	log_info("upper: RBD image %s/%s on %s", rc.pool, rc.image, dev);
+	return make_upper_dirs();
+}
+
 int upper_setup(const struct boot_config *c, const char *server, const char *client_ip)
 {
 	int r = mkdir_p(HL_UPPER, 0755);
@@ -178,6 +200,8 @@ int upper_setup(const struct boot_config *c, const char *server, const char *cli
 		}
 		return make_upper_dirs();
 	}
+	if (c->state == STATE_RBD)
+		return rbd_upper();
 	char exp[300];
 	snprintf(exp, sizeof(exp), "%s/%s", c->statedir, client_ip);
 	r = nfs_mount(server, exp, HL_STATE, c->nfsvers, client_ip, 0);

@@ -128,8 +128,8 @@ static int check_node(const struct tree_node *n)
 		return -EINVAL;
 	if (validate_mac(n->mac, NULL, &why) < 0)
 		return refuse("MAC", n->mac, why);
-	if (strcmp(n->state, "image") && strcmp(n->state, "tmpfs"))
-		return refuse("state", n->state, "want image or tmpfs");
+	if (strcmp(n->state, "image") && strcmp(n->state, "tmpfs") && strcmp(n->state, "rbd"))
+		return refuse("state", n->state, "want image, tmpfs or rbd");
 	if (!tree_boot_method_ok(n->boot))
 		return refuse("boot", n->boot, "want ipxe, pxelinux or grub");
 	if (n->root[0] && validate_name(n->root, &why) < 0)

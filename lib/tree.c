@@ -34,6 +34,8 @@ void tree_conf_defaults(struct tree_conf *c)
 	snprintf(c->ceph_grace_pool, sizeof(c->ceph_grace_pool), "%s", TREE_CEPH_GRACE_POOL_DEFAULT);
 	snprintf(c->ceph_grace_namespace, sizeof(c->ceph_grace_namespace), "%s", TREE_CEPH_GRACE_NAMESPACE_DEFAULT);
 	snprintf(c->ceph_path, sizeof(c->ceph_path), "%s", TREE_CEPH_PATH_DEFAULT);
+	snprintf(c->ceph_rbd_pool, sizeof(c->ceph_rbd_pool), "%s", TREE_CEPH_RBD_POOL_DEFAULT);
+	snprintf(c->ceph_admin, sizeof(c->ceph_admin), "%s", TREE_CEPH_ADMIN_DEFAULT);
 }
 
 static char *trim(char *s)
@@ -115,10 +117,37 @@ static int ceph_path_ok(const char *val)
 	return 1;
 }
 
-/* ceph_*: paths (ceph_conf, ceph_path) or names (the rest). 1 when key is
- * not one of them. */
+/* ceph_mons: IPv4 monitor addresses with ports, comma-separated (what the
+ * kernel's rbd sysfs interface takes). */
+static int ceph_mons_ok(const char *val)
+{
+	char copy[192], *save = NULL;
+	if (!val[0] || snprintf(copy, sizeof(copy), "%s", val) >= (int)sizeof(copy))
+		return 0;
+	for (char *m = strtok_r(copy, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(m, ':'), *end = NULL;
+		const char *why;
+		if (!colon)
+			return 0;
+		*colon = '\0';
+		long port = strtol(colon + 1, &end, 10);
+		if (validate_ipv4(m, NULL, &why) < 0 || !colon[1] || *end || port < 1 || port > 65535)
+			return 0;
+	}
+	return val[strlen(val) - 1] != ',' && !strstr(val, ",,") && val[0] != ',';
+}
+
+/* ceph_*: paths (ceph_conf, ceph_path), the monitor list or names (the
+ * rest). 1 when key is not one of them. */
 static int conf_ceph_kv(struct tree_conf *c, const char *key, const char *val, char *err, size_t errlen)
 {
+	if (!strcmp(key, "ceph_mons")) {
+		if (!ceph_mons_ok(val)) {
+			snprintf(err, errlen, "ceph_mons: want IP:PORT[,IP:PORT...] (the monitors), not '%s'", val);
+			return -EINVAL;
+		}
+		return set_field(c->ceph_mons, sizeof(c->ceph_mons), key, val, err, errlen);
+	}
 	const struct {
 		const char *key;
 		char *dst;
@@ -129,7 +158,9 @@ static int conf_ceph_kv(struct tree_conf *c, const char *key, const char *val, c
 		 {"ceph_fs", c->ceph_fs, sizeof(c->ceph_fs), 0},
 		 {"ceph_grace_pool", c->ceph_grace_pool, sizeof(c->ceph_grace_pool), 0},
 		 {"ceph_grace_namespace", c->ceph_grace_namespace, sizeof(c->ceph_grace_namespace), 0},
-		 {"ceph_path", c->ceph_path, sizeof(c->ceph_path), 1}};
+		 {"ceph_path", c->ceph_path, sizeof(c->ceph_path), 1},
+		 {"ceph_rbd_pool", c->ceph_rbd_pool, sizeof(c->ceph_rbd_pool), 0},
+		 {"ceph_admin", c->ceph_admin, sizeof(c->ceph_admin), 0}};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (strcmp(key, f[i].key))
 			continue;
@@ -259,7 +290,10 @@ static int conf_format_ceph(const struct tree_conf *c, struct strbuf *sb)
 		 {"ceph_fs", c->ceph_fs, TREE_CEPH_FS_DEFAULT},
 		 {"ceph_grace_pool", c->ceph_grace_pool, TREE_CEPH_GRACE_POOL_DEFAULT},
 		 {"ceph_grace_namespace", c->ceph_grace_namespace, TREE_CEPH_GRACE_NAMESPACE_DEFAULT},
-		 {"ceph_path", c->ceph_path, TREE_CEPH_PATH_DEFAULT}};
+		 {"ceph_path", c->ceph_path, TREE_CEPH_PATH_DEFAULT},
+		 {"ceph_mons", c->ceph_mons, ""},
+		 {"ceph_rbd_pool", c->ceph_rbd_pool, TREE_CEPH_RBD_POOL_DEFAULT},
+		 {"ceph_admin", c->ceph_admin, TREE_CEPH_ADMIN_DEFAULT}};
 	int r = 0;
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (strcmp(f[i].val, f[i].def))
@@ -327,8 +361,8 @@ int tree_node_parse(const char *text, struct tree_node *n, char *err, size_t err
 		snprintf(err, errlen, "%s", why);
 		return -EINVAL;
 	}
-	if (strcmp(n->state, "image") && strcmp(n->state, "tmpfs")) {
-		snprintf(err, errlen, "state must be image or tmpfs");
+	if (strcmp(n->state, "image") && strcmp(n->state, "tmpfs") && strcmp(n->state, "rbd")) {
+		snprintf(err, errlen, "state must be image, tmpfs or rbd");
 		return -EINVAL;
 	}
 	if (!tree_boot_method_ok(n->boot)) {

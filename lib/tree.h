@@ -5,6 +5,7 @@
  *   roots/<name>/          root file systems and cluster-wide overlays
  *   clients/<ip>/          host-specific overlay: hopeless.root, hopeless.overlay, etc/hostname
  *   state/<ip>/rw.img      the node's writable layer (state=image)
+ *   clients/<ip>/hopeless.rbd  where its RBD image is and its cephx key (state=rbd)
  *   nodes/<hostname>.conf  the node's registration: ip, mac, state, boot, append
  *   tftp/                  boot files served by TFTP (generated)
  *   etc/                   generated service configs (dnsmasq, ganesha, exports)
@@ -49,6 +50,13 @@ struct tree_conf {
 	char ceph_grace_pool[64];      /* RADOS pool of the shared grace database */
 	char ceph_grace_namespace[64]; /* its namespace */
 	char ceph_path[128];           /* the tree's directory inside that CephFS */
+	/* Nodes with state rbd (RBD images): the monitors the nodes' kernels
+	 * map their images from ("IP:PORT,IP:PORT", empty: none set), the pool
+	 * of the images, and the cephx id `hopeless node` runs rbd and ceph as
+	 * (with ceph_conf) to make images and keys. */
+	char ceph_mons[192];
+	char ceph_rbd_pool[64];
+	char ceph_admin[64];
 };
 #define TREE_CEPH_CONF_DEFAULT "/etc/ceph/ceph.conf"
 #define TREE_CEPH_USER_DEFAULT "ganesha"
@@ -56,6 +64,8 @@ struct tree_conf {
 #define TREE_CEPH_GRACE_POOL_DEFAULT "nfs-ganesha"
 #define TREE_CEPH_GRACE_NAMESPACE_DEFAULT "grace"
 #define TREE_CEPH_PATH_DEFAULT "/"
+#define TREE_CEPH_RBD_POOL_DEFAULT "rbd"
+#define TREE_CEPH_ADMIN_DEFAULT "admin"
 
 #define TREE_KEEP_VERSIONS_DEFAULT 3
 #define TREE_HTTP_PORT_DEFAULT 80
@@ -65,7 +75,7 @@ struct tree_node {
 	char hostname[64];
 	char ip[16];
 	char mac[18];
-	char state[8];    /* image | tmpfs */
+	char state[8];    /* image | tmpfs | rbd */
 	char boot[12];    /* ipxe | pxelinux | grub (tree_boot_method_ok) */
 	char append[256]; /* extra kernel arguments for this node */
 	char server[64];  /* NFS server(s) of this node, "A" or "A,B" (empty: the cluster's) */
