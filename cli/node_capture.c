@@ -117,6 +117,8 @@ int node_capture(struct tree *t, const char *host, const char *overlay, const ch
 		return cli_error(w, "--into OVERLAY is required (see hopeless node capture --help)");
 	if (check_into(t, overlay, &base, w) || check_paths(paths, npaths, w))
 		return 1;
+	if (!strcmp(d.state, "rbd"))
+		return cli_error(w, "%s has state=rbd: capturing from its RBD image is not built yet", d.hostname);
 	if (strcmp(d.state, "image"))
 		return cli_error(w, "%s has state=%s: its writes live in its memory, so there is nothing on the head "
 				 "node to capture", d.hostname, d.state);

@@ -239,6 +239,8 @@ int node_diff(struct tree *t, const char *host, int json)
 	char err[512];
 	if (tree_node_load(t, host, &d, err, sizeof(err)) < 0)
 		return cli_error(w, "%s", err);
+	if (!strcmp(d.state, "rbd"))
+		return cli_error(w, "%s has state=rbd: diffing its RBD image is not built yet", d.hostname);
 	if (strcmp(d.state, "image")) {
 		fprintf(stderr, "hopeless: %s: %s has state=%s: its writes live in its memory, so there is nothing "
 			"on the head node to diff\n", w, d.hostname, d.state);

@@ -150,7 +150,12 @@ int node_show(struct tree *t, const char *host)
 	} else if (tfs_exists(t, p)) {
 		printf("image: %s/%s is not a regular file (hopeless check reports it)\n", t->dir, p);
 	} else {
-		printf("image: none%s\n", strcmp(d.state, "image") ? " (state tmpfs)" : " (missing: hopeless node reset creates it)");
+		if (!strcmp(d.state, "rbd"))
+			printf("image: RBD %s/hopeless-state-%s (key client.hopeless-node-%s)\n", t->conf.ceph_rbd_pool,
+			       d.hostname, d.hostname);
+		else
+			printf("image: none%s\n", strcmp(d.state, "image") ? " (state tmpfs)"
+									 : " (missing: hopeless node reset creates it)");
 	}
 	return 0;
 }

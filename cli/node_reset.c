@@ -14,6 +14,10 @@ int node_reset(struct tree *t, const char *host, int backup, int force)
 	char err[512], img[PATH_MAX], work[64], wrel[PATH_MAX], bak[PATH_MAX] = "";
 	if (tree_node_load(t, host, &d, err, sizeof(err)) < 0)
 		return cli_error(w, "%s", err);
+	if (!strcmp(d.state, "rbd"))
+		return cli_error(w, "%s: state rbd: resetting its RBD image %s/hopeless-state-%s is not built yet; "
+				 "with the node off: rbd rm it, then hopeless node set %s --state rbd makes a fresh clone",
+				 host, t->conf.ceph_rbd_pool, host, host);
 	if (strcmp(d.state, "image"))
 		return cli_error(w, "%s: state is %s, which every boot starts afresh; nothing to reset", host, d.state);
 	if (state_refuse_running(t, &d, force, w))

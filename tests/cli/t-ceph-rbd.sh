@@ -134,6 +134,10 @@ check "node add n3 --state rbd" sh -c "'$HOPELESS' -C '$T' node add n3 --ip 10.9
 check "one pristine image for all three" test "$(rbd -n client.admin ls $P | grep -c '^hopeless-pristine-')" = 1
 check "hopeless config passes hopeless.state=rbd" sh -c "'$HOPELESS' -C '$T' config >/dev/null 2>&1 && grep -rq 'hopeless.state=rbd' '$T/tftp/'"
 
+check "node show names the RBD image and key" sh -c "'$HOPELESS' -C '$T' node show n3 | grep -qx 'image: RBD $P/hopeless-state-n3 (key client.hopeless-node-n3)'"
+check_rejects "node reset of an rbd node (not built yet)" node reset n3
+check_rejects "node diff of an rbd node (not built yet)" node diff n3
+
 # node set --state rbd on an image node.
 check "node add n4 --state image" sh -c "'$HOPELESS' -C '$T' node add n4 --ip 10.9.7.14 --mac 52:54:00:00:07:14 --root deb12 --overlay compute --state image >/dev/null 2>&1"
 check "node set n4 --state rbd" sh -c "'$HOPELESS' -C '$T' node set n4 --state rbd >/dev/null 2>&1"
