@@ -27,15 +27,17 @@ static int pointers_differ(const struct tree_node *a, const struct tree_node *b)
 	       a->overlay_pin != b->overlay_pin;
 }
 
-/* One node from old to nd; on failure it is as it was. */
-static int apply_one(struct tree *t, const struct tree_node *old, const struct tree_node *nd)
+/* One node from old to nd; on failure it is as it was. rbd_again: --state
+ * rbd given for a node that has it already: its clone, key and hopeless.rbd
+ * are made again where missing (a repair). */
+static int apply_one(struct tree *t, const struct tree_node *old, const struct tree_node *nd, int rbd_again)
 {
 	char client[PATH_MAX];
 	int created = 0, rbd = 0, r = 0;
 	tfs_fmt(client, sizeof(client), "clients/%s", nd->ip);
 	if (!strcmp(nd->state, "image"))
 		r = state_image_ensure(t, nd->ip, &created);
-	if (!strcmp(nd->state, "rbd") && strcmp(old->state, "rbd"))
+	if (!strcmp(nd->state, "rbd") && (strcmp(old->state, "rbd") || rbd_again))
 		r = state_rbd_ensure(t, nd, client, &rbd);
 	if (r == 0 && pointers_differ(old, nd))
 		r = node_put_pointers(t, client, nd);
@@ -110,12 +112,12 @@ static int set_all(struct tree *t, struct nodeset_entry *e, size_t n, const stru
 			return 1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int r = apply_one(t, &old[i], &nd[i]);
+		int r = apply_one(t, &old[i], &nd[i], o->state && !strcmp(o->state, "rbd"));
 		if (r < 0) {
 			/* the failed node's name, before i walks back over the changed ones */
 			cli_error(w, "%s: %s; no node changed", nd[i].hostname, strerror(-r));
 			while (i-- > 0)
-				apply_one(t, &nd[i], &old[i]);
+				apply_one(t, &nd[i], &old[i], 0);
 			return 1;
 		}
 	}

@@ -163,6 +163,13 @@ static int node_key(const struct tree *t, const char *host, const char *caps, ch
 			sb_free(&out);
 			return -EIO;
 		}
+	} else {
+		/* Its image may be a new one (another id) since the key was made. */
+		const char *args[] = {"auth", "caps", entity, "mon", "profile rbd", "osd", caps, NULL};
+		if (ceph_run(t, "ceph", args, NULL, 1, NULL, 0) != 0) {
+			sb_free(&out);
+			return -EIO;
+		}
 	}
 	const char *s = sb_str(&out);
 	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");

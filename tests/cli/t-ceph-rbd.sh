@@ -138,6 +138,12 @@ check "node show names the RBD image and key" sh -c "'$HOPELESS' -C '$T' node sh
 check_rejects "node reset of an rbd node (not built yet)" node reset n3
 check_rejects "node diff of an rbd node (not built yet)" node diff n3
 
+check "rbd rm of n3's image (as the admin)" sh -c "rbd -n client.admin rm --no-progress $P/hopeless-state-n3 >/dev/null 2>&1"
+check "node set n3 --state rbd makes its clone again" sh -c "'$HOPELESS' -C '$T' node set n3 --state rbd >/dev/null 2>&1 && rbd -n client.admin info $P/hopeless-state-n3 >/dev/null"
+ID3=$(rbd -n client.admin info --format json $P/hopeless-state-n3 | sed 's/.*"block_name_prefix":"rbd_data\.\([0-9a-f]*\)".*/\1/')
+mkkeyring n3 10.9.7.13
+check "and n3's key reaches the new image's header" asrados n3 stat rbd_header.$ID3
+
 # node set --state rbd on an image node.
 check "node add n4 --state image" sh -c "'$HOPELESS' -C '$T' node add n4 --ip 10.9.7.14 --mac 52:54:00:00:07:14 --root deb12 --overlay compute --state image >/dev/null 2>&1"
 check "node set n4 --state rbd" sh -c "'$HOPELESS' -C '$T' node set n4 --state rbd >/dev/null 2>&1"
