@@ -2,6 +2,8 @@
  * the rbd driver's add_single_major. */
 #include "rbd.h"
 #include "cmdline.h"
+#include "tree.h"
+#include "util.h"
 #include "harness.h"
 #include <errno.h>
 #include <string.h>
@@ -64,4 +66,34 @@ TEST(cmdline_state_rbd)
 	cmdline_defaults(&c);
 	CHECK_INT(cmdline_parse("hopeless.state=rbd", &c, err, sizeof(err)), 0);
 	CHECK_INT(c.state, STATE_RBD);
+}
+
+/* hopeless.conf's state rbd settings: written only when set, read back. */
+TEST(tree_conf_ceph_mons)
+{
+	struct tree_conf c, d;
+	char err[256];
+	struct strbuf sb = STRBUF_INIT;
+	CHECK_INT(tree_conf_parse("server = 10.0.0.1\n", &c, err, sizeof(err)), 0);
+	CHECK_STR(c.ceph_mons, "");
+	CHECK_STR(c.ceph_rbd_pool, "rbd");
+	CHECK_STR(c.ceph_admin, "admin");
+	tree_conf_format(&c, &sb);
+	CHECK(!strstr(sb_str(&sb), "ceph_"));
+	sb_free(&sb);
+	CHECK_INT(tree_conf_parse("ceph_mons = 10.0.0.5:6789,10.0.0.6:3300\nceph_rbd_pool = state\nceph_admin = hl\n", &c,
+				  err, sizeof(err)),
+		  0);
+	tree_conf_format(&c, &sb);
+	CHECK_INT(tree_conf_parse(sb_str(&sb), &d, err, sizeof(err)), 0);
+	CHECK_STR(d.ceph_mons, "10.0.0.5:6789,10.0.0.6:3300");
+	CHECK_STR(d.ceph_rbd_pool, "state");
+	CHECK_STR(d.ceph_admin, "hl");
+	sb_free(&sb);
+	const char *bad[] = {"ceph_mons = 10.0.0.5\n", "ceph_mons = 10.0.0.5:0\n", "ceph_mons = 10.0.0.5:6789,\n",
+			     "ceph_mons = ,10.0.0.5:6789\n", "ceph_mons = 10.0.0.5:6789,,10.0.0.6:6789\n",
+			     "ceph_mons = 10.0.0.5:6789 name=admin\n", "ceph_mons = host:6789\n",
+			     "ceph_rbd_pool = a b\n", "ceph_admin = x,y\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(tree_conf_parse(bad[i], &c, err, sizeof(err)) < 0);
 }
