@@ -91,6 +91,12 @@ int state_rbd_prepare(struct tree *t);
 int state_rbd_ensure(struct tree *t, const struct tree_node *nd, const char *client_rel, int *created);
 /* Takes back what state_rbd_ensure made (created as it set it). */
 void state_rbd_undo(struct tree *t, const struct tree_node *nd, int created);
+/* 1 when a client holds the image's exclusive lock (a running node),
+ * 0 when none, -ENOENT when there is no image. */
+int state_rbd_in_use(struct tree *t, const struct tree_node *nd);
+/* A fresh clone under the node's image name; the old one kept as
+ * hopeless-backup-<hostname>-<stamp> (its name in bak) unless !backup. */
+int state_rbd_reset(struct tree *t, const struct tree_node *nd, int backup, char *bak, size_t baklen);
 /* The node's key goes; its image too when purge (kept as
  * hopeless-backup-<hostname>-<stamp> when backup). bak gets the kept name. */
 int state_rbd_remove(struct tree *t, const struct tree_node *nd, int purge, int backup, char *bak, size_t baklen);

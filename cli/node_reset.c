@@ -7,6 +7,41 @@
 #include <stdio.h>
 #include <string.h>
 
+/* State rbd: a fresh clone of the pristine snapshot. A client holding the
+ * image's lock is a running node: refused, --force or not (Ceph refuses to
+ * rename or delete a locked image anyway). */
+static int reset_rbd(struct tree *t, const struct tree_node *d, int backup)
+{
+	const char *w = "node reset";
+	char bak[200];
+	int u = state_rbd_in_use(t, d);
+	if (u == 1)
+		return cli_error(w, "%s: its RBD image %s/hopeless-state-%s is locked (rbd lock ls): stop the node first; "
+				 "a dead node's lock goes once its watch expires (30 s), or with rbd lock rm",
+				 d->hostname, t->conf.ceph_rbd_pool, d->hostname);
+	int r = u == -ENOENT ? 0 : u < 0 ? u : 0;
+	if (r == 0 && u == -ENOENT) {
+		/* No image: making one is the reset. */
+		int created = 0;
+		char client[PATH_MAX];
+		tfs_fmt(client, sizeof(client), "clients/%s", d->ip);
+		r = state_rbd_ensure(t, d, client, &created);
+		bak[0] = '\0';
+	} else if (r == 0) {
+		r = state_rbd_reset(t, d, backup, bak, sizeof(bak));
+	}
+	if (r < 0)
+		return cli_error(w, "%s: cannot make a fresh RBD image: %s (see rbd's message)",
+				 d->hostname, strerror(-r));
+	tfs_sync(t);
+	printf("hopeless: node %s reset: fresh RBD image %s/hopeless-state-%s\n", d->hostname, t->conf.ceph_rbd_pool,
+	       d->hostname);
+	if (bak[0])
+		printf("hopeless: the old image is kept as %s\n", bak);
+	printf("hopeless: reboot %s now: a running node still writes to the old image\n", d->hostname);
+	return 0;
+}
+
 int node_reset(struct tree *t, const char *host, int backup, int force)
 {
 	const char *w = "node reset";
@@ -15,9 +50,7 @@ int node_reset(struct tree *t, const char *host, int backup, int force)
 	if (tree_node_load(t, host, &d, err, sizeof(err)) < 0)
 		return cli_error(w, "%s", err);
 	if (!strcmp(d.state, "rbd"))
-		return cli_error(w, "%s: state rbd: resetting its RBD image %s/hopeless-state-%s is not built yet; "
-				 "with the node off: rbd rm it, then hopeless node set %s --state rbd makes a fresh clone",
-				 host, t->conf.ceph_rbd_pool, host, host);
+		return reset_rbd(t, &d, backup);
 	if (strcmp(d.state, "image"))
 		return cli_error(w, "%s: state is %s, which every boot starts afresh; nothing to reset", host, d.state);
 	if (state_refuse_running(t, &d, force, w))

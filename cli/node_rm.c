@@ -78,6 +78,10 @@ int node_rm(struct tree *t, const char *host, int purge, int backup, int force)
 		return cli_error(w, "%s", err);
 	if (purge && state_refuse_running(t, &d, force, w))
 		return 1;
+	if (purge && !strcmp(d.state, "rbd") && state_rbd_in_use(t, &d) == 1)
+		return cli_error(w, "%s: its RBD image %s/hopeless-state-%s is locked (rbd lock ls): stop the node first; "
+				 "a dead node's lock goes once its watch expires (30 s), or with rbd lock rm",
+				 host, t->conf.ceph_rbd_pool, host);
 	if (purge && backup) {
 		int r = state_image_backup(t, d.ip, bak, sizeof(bak), 0);
 		if (r < 0 && r != -ENOENT && r != -EINVAL)

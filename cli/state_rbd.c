@@ -274,3 +274,44 @@ int state_rbd_remove(struct tree *t, const struct tree_node *nd, int purge, int 
 	snprintf(bak, baklen, "%s/hopeless-backup-%s-%s", t->conf.ceph_rbd_pool, nd->hostname, stamp);
 	return rbd_do(t, "rename", spec, bak, NULL);
 }
+
+int state_rbd_in_use(struct tree *t, const struct tree_node *nd)
+{
+	char spec[200];
+	snprintf(spec, sizeof(spec), "%s/hopeless-state-%s", t->conf.ceph_rbd_pool, nd->hostname);
+	struct strbuf out = STRBUF_INIT;
+	const char *args[] = {"lock", "ls", "--format", "json", spec, NULL};
+	int r = ceph_run(t, "rbd", args, &out, 1, NULL, 0);
+	if (r == 0)
+		r = strstr(sb_str(&out), "\"locker\"") != NULL;
+	else
+		r = r > 0 ? -ENOENT : r;
+	sb_free(&out);
+	return r;
+}
+
+/* The old image goes aside (or away), then a fresh clone takes its name;
+ * the key's caps follow the new id; hopeless.rbd is written again. */
+int state_rbd_reset(struct tree *t, const struct tree_node *nd, int backup, char *bak, size_t baklen)
+{
+	char spec[200], stamp[32], client[PATH_MAX];
+	int created = 0, r;
+	snprintf(spec, sizeof(spec), "%s/hopeless-state-%s", t->conf.ceph_rbd_pool, nd->hostname);
+	tfs_fmt(client, sizeof(client), "clients/%s", nd->ip);
+	bak[0] = '\0';
+	if (backup) {
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+		snprintf(bak, baklen, "%s/hopeless-backup-%s-%s", t->conf.ceph_rbd_pool, nd->hostname, stamp);
+		r = rbd_do(t, "rename", spec, bak, NULL);
+	} else {
+		r = rbd_do(t, "rm", "--no-progress", spec, NULL);
+	}
+	if (r == 0 && (r = state_rbd_ensure(t, nd, client, &created)) < 0 && bak[0])
+		rbd_do(t, "rename", bak, spec, NULL);
+	if (r < 0)
+		bak[0] = '\0';
+	return r;
+}

@@ -135,7 +135,22 @@ check "one pristine image for all three" test "$(rbd -n client.admin ls $P | gre
 check "hopeless config passes hopeless.state=rbd" sh -c "'$HOPELESS' -C '$T' config >/dev/null 2>&1 && grep -rq 'hopeless.state=rbd' '$T/tftp/'"
 
 check "node show names the RBD image and key" sh -c "'$HOPELESS' -C '$T' node show n3 | grep -qx 'image: RBD $P/hopeless-state-n3 (key client.hopeless-node-n3)'"
-check_rejects "node reset of an rbd node (not built yet)" node reset n3
+mkkeyring n3 10.9.7.13
+# node reset: a fresh clone; the old image kept aside; refused while locked.
+check "n3 writes its image" asrados n3 put rbd_data.$(rbd -n client.admin info --format json $P/hopeless-state-n3 | sed 's/.*"block_name_prefix":"rbd_data\.\([0-9a-f]*\)".*/\1/').$O "$SCRATCH/blk1"
+rbd -n client.admin lock add $P/hopeless-state-n3 test-holder
+check_rejects "node reset of an rbd node whose image is locked" node reset n3
+check_rejects "node reset --force of an rbd node whose image is locked" node reset n3 --force
+check_rejects "node rm --purge of an rbd node whose image is locked" node rm n3 --purge
+L=$(rbd -n client.admin lock ls --format json $P/hopeless-state-n3 | sed 's/.*"locker":"\([^"]*\)".*/\1/')
+rbd -n client.admin lock rm $P/hopeless-state-n3 test-holder "$L"
+check "node reset n3" sh -c "'$HOPELESS' -C '$T' node reset n3 >'$SCRATCH/reset.log' 2>&1"
+sed 's/^/# /' "$SCRATCH/reset.log"
+check "n3's old image is kept aside, with its data" sh -c "b=\$(rbd -n client.admin ls $P | grep '^hopeless-backup-n3-'); test -n \"\$b\" && ! rbd -n client.admin du --format json $P/\$b | grep -q '\"used_size\":0'"
+check "n3's new image is a fresh clone (0 bytes used)" sh -c "rbd -n client.admin info $P/hopeless-state-n3 | grep -q 'parent: $P/hopeless-pristine' && rbd -n client.admin du --format json $P/hopeless-state-n3 2>/dev/null | grep -q '\"used_size\":0'"
+ID3=$(rbd -n client.admin info --format json $P/hopeless-state-n3 | sed 's/.*"block_name_prefix":"rbd_data\.\([0-9a-f]*\)".*/\1/')
+check "n3's key (the same) reaches the new image" asrados n3 stat rbd_header.$ID3
+check "node reset n3 --no-backup" sh -c "'$HOPELESS' -C '$T' node reset n3 --no-backup >/dev/null 2>&1 && test \$(rbd -n client.admin ls $P | grep -c '^hopeless-backup-n3-') = 1"
 check_rejects "node diff of an rbd node (not built yet)" node diff n3
 
 check "rbd rm of n3's image (as the admin)" sh -c "rbd -n client.admin rm --no-progress $P/hopeless-state-n3 >/dev/null 2>&1"
@@ -160,5 +175,5 @@ check "node rm n1 --purge" sh -c "'$HOPELESS' -C '$T' node rm n1 --purge >'$SCRA
 sed 's/^/# /' "$SCRATCH/rm.log"
 check "n1's image is renamed aside, not deleted" sh -c "! rbd -n client.admin info $P/hopeless-state-n1 >/dev/null 2>&1 && rbd -n client.admin ls $P | grep -q '^hopeless-backup-n1-'"
 check "node rm n3 --purge --no-backup" sh -c "'$HOPELESS' -C '$T' node rm n3 --purge --no-backup >/dev/null 2>&1"
-check "n3's image is deleted" sh -c "! rbd -n client.admin ls $P | grep -q 'n3'"
+check "n3's image is deleted" sh -c "! rbd -n client.admin ls $P | grep -qx 'hopeless-state-n3'"
 done_testing
