@@ -236,13 +236,80 @@ static int two_parents(const struct tree *t, const char *from, const char *to, i
 	return 0;
 }
 
+/* File systems (by device) seen to refuse RENAME_NOREPLACE with EINVAL:
+ * ceph-fuse does (its rename handler takes no flags). Remembered for the
+ * process so the flag is not tried again on every rename of that tree. */
+static dev_t noreplace_refused[8];
+static unsigned noreplace_refused_n;
+
+static int noreplace_is_refused(dev_t dev)
+{
+	for (unsigned i = 0; i < noreplace_refused_n; i++)
+		if (noreplace_refused[i] == dev)
+			return 1;
+	return 0;
+}
+
+static void noreplace_remember(dev_t dev)
+{
+	if (!noreplace_is_refused(dev) && noreplace_refused_n < sizeof(noreplace_refused) / sizeof(noreplace_refused[0]))
+		noreplace_refused[noreplace_refused_n++] = dev;
+}
+
+/* RENAME_NOREPLACE without the flag. Anything but a directory: link(2)
+ * refuses with EEXIST when the target exists, atomically, on every file
+ * system, then the old name goes (both names exist for a moment; a reader
+ * sees the same inode under either). A directory cannot be linked: under
+ * the tree lock, the target is checked absent, then renamed plainly. That
+ * is as safe as the flag because every writer of the tree's own
+ * directories (roots/, meta/, clients/, nodes/, state/<ip>/ itself ...)
+ * holds the tree lock, on every head (flock on CephFS is cluster-wide, see
+ * docs/scale-out.md), and a node cannot write them (its exports are
+ * read-only, or its own state/<ip>/rw.img only). Without the lock the
+ * fallback is refused with the file system's EINVAL. */
+static int rename_noreplace_fallback(const struct tree *t, int from_dfd, const char *fb, int to_dfd, const char *tb)
+{
+	struct stat st;
+	if (fstatat(from_dfd, fb, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode)) {
+		if (linkat(from_dfd, fb, to_dfd, tb, 0) != 0)
+			return -errno;
+		if (unlinkat(from_dfd, fb, 0) != 0) {
+			int e = -errno;
+			unlinkat(to_dfd, tb, 0);
+			return e;
+		}
+		return 0;
+	}
+	if (t->lock_fd < 0)
+		return -EINVAL;
+	if (fstatat(to_dfd, tb, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	if (errno != ENOENT)
+		return -errno;
+	return renameat(from_dfd, fb, to_dfd, tb) == 0 ? 0 : -errno;
+}
+
 int tfs_rename(const struct tree *t, const char *from, const char *to, unsigned flags)
 {
 	const char *fb, *tb;
 	int fds[2], r = two_parents(t, from, to, fds, &fb, &tb);
 	if (r < 0)
 		return r;
-	r = renameat2(fds[0], fb, fds[1], tb, flags) == 0 ? 0 : -errno;
+	struct stat dst;
+	int noreplace = flags == RENAME_NOREPLACE;
+	if (noreplace && fstat(fds[1], &dst) != 0)
+		r = -errno;
+	else if (noreplace && noreplace_is_refused(dst.st_dev))
+		r = rename_noreplace_fallback(t, fds[0], fb, fds[1], tb);
+	else {
+		r = renameat2(fds[0], fb, fds[1], tb, flags) == 0 ? 0 : -errno;
+		if (r == -EINVAL && noreplace) {
+			noreplace_remember(dst.st_dev);
+			r = rename_noreplace_fallback(t, fds[0], fb, fds[1], tb);
+		}
+	}
 	close(fds[0]);
 	close(fds[1]);
 	return r;

@@ -82,7 +82,9 @@ int tfs_mkdir(const struct tree *t, const char *rel, mode_t mode); /* EEXIST is 
 int tfs_mkdir_p(const struct tree *t, const char *rel, mode_t mode);
 int tfs_unlink(const struct tree *t, const char *rel);
 int tfs_rmdir(const struct tree *t, const char *rel);
-/* renameat between two paths of the tree (RENAME_NOREPLACE with flag). */
+/* renameat between two paths of the tree (RENAME_NOREPLACE with flag). On a
+ * file system that refuses RENAME_NOREPLACE (ceph-fuse: EINVAL), link+unlink
+ * for a file, check-then-rename under the tree lock for a directory. */
 int tfs_rename(const struct tree *t, const char *from, const char *to, unsigned flags);
 int tfs_link(const struct tree *t, const char *from, const char *to);
 /* chmod/chown of rel itself (a symlink is refused, not followed). */
