@@ -83,7 +83,7 @@ check "ceph-fuse mounts CephFS" mountpoint -q "$MNT"
 
 # The tree: one root, one overlay, one node, two heads. Made on local disk
 # and its layers copied into CephFS at /hopeless (ceph_path): the tree on
-# CephFS itself (hopeless init --ceph) is a later part of issue 11.
+# CephFS itself is t-ceph-tree.sh; this test is about the heads.
 T=$SCRATCH/tree
 R=$SCRATCH/rootsrc
 mkdir -p "$R/boot" "$R/etc"
