@@ -96,7 +96,10 @@ for i in $(seq 1 25); do printf '52:54:00:0a:01:%02x\n' "$i"; done > "$SCRATCH/m
 for i in $(seq 1 25); do printf '52:54:00:0a:02:%02x\n' "$i"; done > "$SCRATCH/macs-b"
 NA=(--root deb12 --overlay compute --state tmpfs)
 t=$(date +%s.%N)
-HA node add 'a[001-025]' --ip 10.9.1.1+ --mac-file "$SCRATCH/macs-a" "${NA[@]}" >"$SCRATCH/add-a.log" 2>&1 &
+# A's under strace (renameat2 only): the flag is tried once per process.
+ST=()
+command -v strace >/dev/null && ST=(strace -f -qq -e trace=renameat2 -o "$SCRATCH/strace-a")
+"${ST[@]}" "$HOPELESS" -C "$A" node add 'a[001-025]' --ip 10.9.1.1+ --mac-file "$SCRATCH/macs-a" "${NA[@]}" >"$SCRATCH/add-a.log" 2>&1 &
 PA=$!
 HB node add 'b[001-025]' --ip 10.9.2.1+ --mac-file "$SCRATCH/macs-b" "${NA[@]}" >"$SCRATCH/add-b.log" 2>&1 &
 PB=$!
@@ -109,6 +112,10 @@ echo "# the three commands together took $(awk -v a="$t" -v b="$(date +%s.%N)" '
 check "node add of a001-a025 from A succeeded ($(head -1 "$SCRATCH/add-a.log"))" test "$ra" = 0
 check "node add of b001-b025 from B succeeded at the same time ($(head -1 "$SCRATCH/add-b.log"))" test "$rb" = 0
 check "node set c1 from B succeeded at the same time ($(head -1 "$SCRATCH/set-b.log"))" test "$rs" = 0
+if [ -n "${ST[*]}" ]; then
+	check "RENAME_NOREPLACE was tried once by A's node add of 25 nodes, then not again ($(grep -c RENAME_NOREPLACE "$SCRATCH/strace-a") calls)" \
+		test "$(grep -c 'RENAME_NOREPLACE.*EINVAL' "$SCRATCH/strace-a")" = 1 -a "$(grep -c RENAME_NOREPLACE "$SCRATCH/strace-a")" = 1
+fi
 la=$(HA node list 2>/dev/null | awk 'NR > 1 {print $1}' | sort)
 lb=$(HB node list 2>/dev/null | awk 'NR > 1 {print $1}' | sort)
 check "head A lists all 51 nodes" test "$(printf '%s\n' "$la" | grep -c .)" = 51
