@@ -6,6 +6,7 @@
  * head node publishes later, this boot keeps the version it started with
  * (published versions never change). */
 #include "layers.h"
+#include "smallfile.h"
 #include "log.h"
 #include "steps.h"
 #include "validate.h"
@@ -16,26 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* First line of a small file; -errno. */
-static int read_small(const char *file, char *buf, size_t len)
-{
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, len - 1);
-	int e = errno;
-	close(fd);
-	if (n < 0)
-		return -e;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
-}
-
 int layer_read_pointer(const char *file, struct layer *l)
 {
 	char buf[128];
-	int r = read_small(file, buf, sizeof(buf));
+	int r = small_file_line(file, buf, sizeof(buf));
 	if (r < 0) {
 		log_error("pointers: %s: %s (is this node registered? hopeless node add)", file, strerror(-r));
 		return r;
@@ -65,7 +50,7 @@ int layer_choose_version(struct layer *l)
 	int v = l->pinned;
 	if (!v) {
 		snprintf(file, sizeof(file), HL_ROOTS "/%s/current", l->name);
-		int r = read_small(file, line, sizeof(line));
+		int r = small_file_line(file, line, sizeof(line));
 		if (r == -ENOENT) {
 			/* A tree made before versions: the export is the layer. */
 			l->version = 0;

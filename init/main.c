@@ -13,6 +13,7 @@
 #include "modload.h"
 #include "netif.h"
 #include "profile.h"
+#include "smallfile.h"
 #include "steps.h"
 #include "validate.h"
 #include <arpa/inet.h>
@@ -56,14 +57,9 @@ static void mac_str(const uint8_t m[6], char out[18])
 static int read_cmdline(struct boot_config *c)
 {
 	char buf[4096];
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
+	int r = small_file_read("/proc/cmdline", buf, sizeof(buf));
+	if (r < 0)
+		return r;
 	char err[160];
 	cmdline_defaults(c);
 	if (cmdline_parse(buf, c, err, sizeof(err)) < 0) {

@@ -1,6 +1,7 @@
 /* State rbd: see rbd.h. */
 #include "rbd.h"
 #include "log.h"
+#include "smallfile.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -99,21 +100,6 @@ int rbd_add_string(const struct rbd_conf *c, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
 }
 
-/* A small file's text (len - 1 bytes at most); -errno. */
-static int read_text(const char *file, char *buf, size_t len)
-{
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, len - 1);
-	int e = errno;
-	close(fd);
-	if (n < 0)
-		return -e;
-	buf[n] = '\0';
-	return 0;
-}
-
 /* The id of the mapped device showing pool/image, or -ENOENT. */
 static int find_device(const struct rbd_conf *c)
 {
@@ -127,10 +113,9 @@ static int find_device(const struct rbd_conf *c)
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/rbd/devices/%s/pool", e->d_name);
-		read_text(path, pool, sizeof(pool));
+		small_file_line(path, pool, sizeof(pool));
 		snprintf(path, sizeof(path), "/sys/bus/rbd/devices/%s/name", e->d_name);
-		read_text(path, name, sizeof(name));
-		pool[strcspn(pool, "\n")] = name[strcspn(name, "\n")] = '\0';
+		small_file_line(path, name, sizeof(name));
 		if (!strcmp(pool, c->pool) && !strcmp(name, c->image))
 			id = (int)strtol(e->d_name, NULL, 10);
 	}
@@ -197,7 +182,7 @@ int rbd_map(const struct rbd_conf *c, char *dev, size_t devlen)
 int rbd_conf_load(const char *file, struct rbd_conf *c)
 {
 	char text[1024], err[128];
-	int r = read_text(file, text, sizeof(text));
+	int r = small_file_read(file, text, sizeof(text));
 	if (r < 0) {
 		log_error("rbd: %s: %s (the node has state rbd; hopeless node set --state rbd writes it)", file,
 			  strerror(-r));
