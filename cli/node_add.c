@@ -291,6 +291,7 @@ struct batch {
 	const struct nodeset_entry *e;
 	const struct tree_node *proto;
 	int tmpl_fd, ssh_rsa;
+	int (*one)(const struct batch *b, const struct tree_node *nd); /* what each_in_range does */
 };
 
 static void entry_node(const struct batch *b, size_t i, struct tree_node *nd)
@@ -301,28 +302,24 @@ static void entry_node(const struct batch *b, size_t i, struct tree_node *nd)
 	snprintf(nd->mac, sizeof(nd->mac), "%s", b->e[i].mac);
 }
 
-static int build_range(size_t lo, size_t hi, size_t *failed, void *arg)
+static int build_one(const struct batch *b, const struct tree_node *nd)
 {
-	const struct batch *b = arg;
-	struct tree_node nd;
-	for (size_t i = lo; i < hi; i++) {
-		entry_node(b, i, &nd);
-		int r = build_node(b->t, &nd, b->tmpl_fd, b->ssh_rsa);
-		if (r < 0) {
-			*failed = i;
-			return r;
-		}
-	}
-	return 0;
+	return build_node(b->t, nd, b->tmpl_fd, b->ssh_rsa);
 }
 
-static int conf_range(size_t lo, size_t hi, size_t *failed, void *arg)
+static int conf_one(const struct batch *b, const struct tree_node *nd)
+{
+	return node_write_conf(b->t, nd, 0);
+}
+
+/* b->one for the nodes [lo, hi) (a worker's range, workers.h). */
+static int each_in_range(size_t lo, size_t hi, size_t *failed, void *arg)
 {
 	const struct batch *b = arg;
 	struct tree_node nd;
 	for (size_t i = lo; i < hi; i++) {
 		entry_node(b, i, &nd);
-		int r = node_write_conf(b->t, &nd, 0);
+		int r = b->one(b, &nd);
 		if (r < 0) {
 			*failed = i;
 			return r;
@@ -338,7 +335,7 @@ static int conf_range(size_t lo, size_t hi, size_t *failed, void *arg)
 static int create_nodes(struct tree *t, const struct nodeset_entry *e, size_t n, const struct tree_node *proto,
 			int tmpl_fd, int ssh_rsa, const char *w)
 {
-	struct batch b = {t, e, proto, tmpl_fd, ssh_rsa};
+	struct batch b = {t, e, proto, tmpl_fd, ssh_rsa, build_one};
 	int workers = workers_count(n, 256);
 	size_t failed = 0;
 	const char *what = NULL;
@@ -348,11 +345,12 @@ static int create_nodes(struct tree *t, const struct nodeset_entry *e, size_t n,
 		what = "state image";
 	if (r == 0 && !strcmp(proto->state, "rbd") && (r = state_rbd_prepare(t)) < 0)
 		what = "pristine RBD image";
-	if (r == 0 && (r = workers_run(n, workers, build_range, &b, &failed)) < 0)
+	if (r == 0 && (r = workers_run(n, workers, each_in_range, &b, &failed)) < 0)
 		what = e[failed].hostname;
 	if (r == 0 && (r = tfs_sync(t)) < 0)
 		what = "sync";
-	if (r == 0 && (r = workers_run(n, workers, conf_range, &b, &failed)) < 0)
+	b.one = conf_one;
+	if (r == 0 && (r = workers_run(n, workers, each_in_range, &b, &failed)) < 0)
 		what = e[failed].hostname;
 	if (r == 0 && (r = tfs_sync(t)) < 0)
 		what = "sync";
