@@ -344,17 +344,19 @@ static int emit_grub_files(struct tree *t, const struct tree_node *nodes, size_t
 	return r;
 }
 
-/* The GRUB files of nodes that are gone or no longer boot with grub. */
-static void prune_grub(struct tree *t, const struct tree_node *nodes, size_t n)
+/* The files of one boot method (GRUB's, pxelinux's) of nodes that are gone
+ * or no longer boot with it. */
+static void prune_method(struct tree *t, const char *method, const char *sub, const char *prefix,
+			 const struct tree_node *nodes, size_t n)
 {
 	struct tree_node *g = calloc(n ? n : 1, sizeof(*g));
 	size_t k = 0;
 	if (!g)
 		return;
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(nodes[i].boot, "grub"))
+		if (!strcmp(nodes[i].boot, method))
 			g[k++] = nodes[i];
-	prune(t, "tftp/grub", "grub.cfg-01-", "", g, k);
+	prune(t, sub, prefix, "", g, k);
 	free(g);
 }
 
@@ -372,11 +374,18 @@ static int emit_boot_files(struct tree *t, const struct tree_node *nodes, size_t
 	for (size_t i = 0; i < n && r == 0; i++) {
 		char mac[18], rel[64];
 		gen_mac_hyphen(nodes[i].mac, mac);
-		sb_reset(&sb);
-		snprintf(rel, sizeof(rel), "tftp/pxelinux.cfg/01-%s", mac);
-		r = gen_failed(rel, gen_pxelinux_node(t, &nodes[i], &sb));
-		if (r == 0)
-			r = emit(t, rel, &sb, run, NULL);
+		/* pxelinux.cfg/01-<mac> only for pxelinux nodes: the others'
+		 * DHCP answers never name pxelinux.0 (etc/dnsmasq.conf, Kea's
+		 * classes), so it would be 10,000 files no one reads. Every node
+		 * has its iPXE script: UEFI pxelinux nodes chain through iPXE,
+		 * and it is the node's command line for hopeless lab. */
+		if (!strcmp(nodes[i].boot, "pxelinux")) {
+			sb_reset(&sb);
+			snprintf(rel, sizeof(rel), "tftp/pxelinux.cfg/01-%s", mac);
+			r = gen_failed(rel, gen_pxelinux_node(t, &nodes[i], &sb));
+			if (r == 0)
+				r = emit(t, rel, &sb, run, NULL);
+		}
 		sb_reset(&sb);
 		snprintf(rel, sizeof(rel), "tftp/ipxe/%s.ipxe", mac);
 		if (r == 0)
@@ -491,9 +500,9 @@ int config_generate(struct tree *t, int verbose)
 	else if (r < 0)
 		tfs_batch_abort(t, &run.batch);
 	if (r == 0) {
-		prune(t, "tftp/pxelinux.cfg", "01-", "", nodes, n);
+		prune_method(t, "pxelinux", "tftp/pxelinux.cfg", "01-", nodes, n);
 		prune(t, "tftp/ipxe", "", ".ipxe", nodes, n);
-		prune_grub(t, nodes, n);
+		prune_method(t, "grub", "tftp/grub", "grub.cfg-01-", nodes, n);
 		prune_heads(t, heads, nh);
 		r = copy_loaders(t);
 	}

@@ -39,11 +39,15 @@ int tfs_parent(const struct tree *t, const char *rel, const char **base);
 /* Files written as one durable step (lib/treefs_batch.c): tfs_stage writes
  * rel's temporary file when its content or mode differs (*changed 1);
  * tfs_batch_commit syncs the file system, renames them all into place and
- * syncs again; tfs_batch_abort removes them. Both free the batch. */
+ * syncs again; tfs_batch_abort removes them. Both free the batch and
+ * close the parent directories it keeps open. */
 struct tfs_staged;
+struct tfs_batch_dir;
 struct tfs_batch {
 	struct tfs_staged *v;
 	size_t n, cap;
+	struct tfs_batch_dir *dirs;
+	size_t ndirs;
 };
 int tfs_stage(const struct tree *t, struct tfs_batch *b, const char *rel, const void *data, size_t len,
 	      mode_t mode, int *changed);

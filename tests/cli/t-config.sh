@@ -151,6 +151,11 @@ else
 	fail "could not start dnsmasq in a namespace: $(cat "$SCRATCH/dnsmasq.err")"
 fi
 
+# pxelinux files only where pxelinux.0 is ever sent.
+check "a pxelinux node has its pxelinux file" test -f "$T/tftp/pxelinux.cfg/01-52-54-00-00-09-12"
+check "an iPXE node has none (its DHCP answer never names pxelinux.0)" test ! -e "$T/tftp/pxelinux.cfg/01-52-54-00-00-09-11"
+check "every node has its iPXE script (UEFI pxelinux nodes chain through iPXE)" test -f "$T/tftp/ipxe/52-54-00-00-09-12.ipxe"
+
 # A removed node's boot files go.
 rm "$T/nodes/n1.conf"
 H config >/dev/null
@@ -158,6 +163,9 @@ check "stale pxelinux file removed" test ! -e "$T/tftp/pxelinux.cfg/01-52-54-00-
 check "stale iPXE script removed" test ! -e "$T/tftp/ipxe/52-54-00-00-09-11.ipxe"
 check "other nodes' files kept" test -e "$T/tftp/ipxe/52-54-00-00-09-12.ipxe"
 check "removed node gone from the hosts file" sh -c "! grep -q 52:54:00:00:09:11 '$T/etc/dnsmasq-hosts.conf'"
+H node set n2 --boot ipxe >/dev/null && H config >/dev/null
+check "a node switched from pxelinux to ipxe loses its pxelinux file" test ! -e "$T/tftp/pxelinux.cfg/01-52-54-00-00-09-12"
+check "and keeps its iPXE script" test -f "$T/tftp/ipxe/52-54-00-00-09-12.ipxe"
 
 # Scale: 10,000 registered nodes (written directly; node add would make
 # 10,000 state images).

@@ -77,7 +77,9 @@ check "both heads are someone's primary ($p1 of 40 on h1)" test "$p1" -gt 5 -a "
 srv=$(grep -o 'hopeless.server=[0-9.]*' "$T/tftp/ipxe/52-54-00-00-09-11.ipxe" | cut -d= -f2)
 check "node show gives the heads its boot file names" sh -c "'$HOPELESS' -C '$T' node show n01 | grep -q '^server: $srv,10.9.0.[12] (its heads by hash'"
 check "node list too" sh -c "'$HOPELESS' -C '$T' node list --json | grep -q '\"server\": \"$srv,10.9.0.[12]\"'"
+H node set n01 --boot pxelinux >/dev/null && H config >/dev/null
 check "pxelinux files name the same heads" grep -q "hopeless.servers=10.9.0.[12] hopeless.server=10.9.0.[12] " "$T/tftp/pxelinux.cfg/01-52-54-00-00-09-11"
+H node set n01 --boot ipxe >/dev/null && H config >/dev/null
 check "etc/dnsmasq-hosts.conf is the same with heads (same static hosts for every head)" \
 	sh -c "grep -qx '52:54:00:00:09:11,10.9.0.11,n01' '$T/etc/dnsmasq-hosts.conf'"
 
