@@ -99,6 +99,25 @@ static void human(uint64_t bytes, char *out, size_t len)
 	snprintf(out, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
+/* Its RBD image, whether a client holds its lock, and its backups. */
+static void show_rbd(struct tree *t, const struct tree_node *d)
+{
+	printf("image: RBD %s/hopeless-state-%s (key client.hopeless-node-%s)\n", t->conf.ceph_rbd_pool, d->hostname,
+	       d->hostname);
+	int u = state_rbd_in_use(t, d);
+	if (u == 1 || u == 0)
+		printf("image state: %s\n", u ? "locked (in use: rbd lock ls)" : "not locked");
+	else
+		printf("image state: missing (hopeless node set %s --state rbd makes it)\n", d->hostname);
+	struct strbuf b = STRBUF_INIT;
+	if (u >= 0 && state_rbd_backups(t, d, &b) == 0 && b.len)
+		printf("backups: %s (snapshots; hopeless node reset %s --from BACKUP restores one)\n", sb_str(&b),
+		       d->hostname);
+	else if (u >= 0)
+		printf("backups: none\n");
+	sb_free(&b);
+}
+
 int node_show(struct tree *t, const char *host)
 {
 	struct tree_node d;
@@ -151,8 +170,7 @@ int node_show(struct tree *t, const char *host)
 		printf("image: %s/%s is not a regular file (hopeless check reports it)\n", t->dir, p);
 	} else {
 		if (!strcmp(d.state, "rbd"))
-			printf("image: RBD %s/hopeless-state-%s (key client.hopeless-node-%s)\n", t->conf.ceph_rbd_pool,
-			       d.hostname, d.hostname);
+			show_rbd(t, &d);
 		else
 			printf("image: none%s\n", strcmp(d.state, "image") ? " (state tmpfs)"
 									 : " (missing: hopeless node reset creates it)");

@@ -21,6 +21,10 @@ check "the upper step reports the RBD image" grep -q 'upper: RBD image (persiste
 check "first boot finds no earlier state" grep -q 'LAB: persisted = none' "$c1"
 w1=$(grep -o 'LAB: wrote written-at-[0-9.]*' "$c1" | sed 's/LAB: wrote //' | head -1)
 check "first boot wrote a file" test -n "$w1"
+check "node diff (before boot 2) lists what boot 1 wrote" grep -qx 'A /var/lab/persist' "$W/rbd-diff"
+check "  and exits 0" grep -qx 'rc=0' "$W/rbd-diff"
+check "node inspect /var/lab/persist prints it" grep -qx "$w1" "$W/rbd-inspect"
+check "the node's image carries its snapshot pristine (node reset's)" grep -q ' pristine ' "$W/rbd-snaps"
 check "second boot mapped the image again" grep -q 'upper: RBD image rbd/hopeless-state-node1 on /dev/rbd0' "$c2"
 check "second boot reads the file of the first" grep -q "LAB: persisted = $w1" "$c2"
 check "no secret on the console" sh -c "! grep -q \"\$(sed -n 's/^secret = //p' '$W/tree/clients/'*/hopeless.rbd)\" '$c1' '$c2'"

@@ -1,8 +1,21 @@
 # hopeless lab --ceph hook (tests/e2e/t-boot-rbd.sh): before the first boot
 # the node becomes state rbd on the lab's Ceph (hopeless.conf names the
 # cluster; node set makes its clone and key; the initramfs gains rbd); while
-# each boot holds, the image's lock holder and a second writer are recorded.
+# each boot holds, the image's lock holder and a second writer are recorded;
+# before the second boot, node diff and node inspect read what the first
+# wrote (from an rbd export on the head).
 hook_before_boot() {
+	if [ "$1" = 2 ]; then
+		# What the first boot wrote, read on the head from an export of the
+		# image (its lock may still be the dead first boot's: read as it is).
+		ip netns exec "$NS" "$HOPELESS" -C "$TREE" node diff "$NODE" > "$WORK/rbd-diff" 2> "$WORK/rbd-diff.err"
+		echo "rc=$?" >> "$WORK/rbd-diff"
+		ip netns exec "$NS" "$HOPELESS" -C "$TREE" node inspect "$NODE" /var/lab/persist > "$WORK/rbd-inspect" 2>&1
+		say "hook: before boot 2: node diff: $(tr '\n' ' ' < "$WORK/rbd-diff")"
+		say "hook: before boot 2: node inspect /var/lab/persist: $(tr '\n' ' ' < "$WORK/rbd-inspect")"
+		ceph_cmd "$WORK/ceph" rbd -n client.admin snap ls rbd/hopeless-state-"$NODE" > "$WORK/rbd-snaps" 2>&1
+		return 0
+	fi
 	[ "$1" = 1 ] || return 0
 	printf 'ceph_conf = %s\nceph_mons = %s:6789\n' "$WORK/ceph/ceph.conf" "$SERVER" >> "$TREE/hopeless.conf"
 	# rbd and ceph reach the monitor inside the lab's namespace
