@@ -148,8 +148,8 @@ static int open_rbd(struct tree *t, const struct tree_node *d, int flags, struct
 					     : "rbd export failed (see rbd's message)"), r;
 	}
 	if (ni->in_use && (flags & NODE_IMAGE_CONSISTENT))
-		return snprintf(why, whylen, "node %s is up (its RBD image is locked: rbd lock ls), and the kernel "
-				"holding the lock takes no snapshot for others: shut the node down, then retry (with "
+		return snprintf(why, whylen, "node %s is up (its RBD image is locked: rbd lock ls), and no snapshot "
+				"can be taken while its kernel holds the lock: shut the node down, then retry (with "
 				"--force if a dead node's lock is still there: read the image as it is)", d->hostname),
 		       -EBUSY;
 	ni->fd = tfs_open(t, ni->copy, O_RDWR, 0);

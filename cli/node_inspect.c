@@ -132,8 +132,8 @@ static int open_rbd(struct tree *t, const struct tree_node *d, struct node_image
 		if (r == 0)
 			*fd = fcntl(ni->fd, F_DUPFD_CLOEXEC, 0);
 		if (ni->in_use)
-			fprintf(stderr, "hopeless: node inspect: warning: %s's RBD image is locked (the node is up): read "
-				"from an export taken while it may write\n", d->hostname);
+			fprintf(stderr, "hopeless: node inspect: warning: %s's RBD image is locked (the node is up, or its "
+				"lock outlives it): read from an export taken while it may write\n", d->hostname);
 		return 0;
 	}
 	if (r == -ENOENT) /* no image: the layers below */

@@ -157,7 +157,11 @@ int node_show(struct tree *t, const char *host)
 	printf("state dir: %s/%s%s\n", t->dir, p, tfs_exists(t, p) ? "" : " (missing)");
 	tfs_fmt(p, sizeof(p), "state/%s/rw.img", d.ip);
 	struct stat st;
-	if (tfs_stat(t, p, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (!strcmp(d.state, "rbd")) {
+		show_rbd(t, &d);
+		if (tfs_exists(t, p))
+			printf("image file: %s/%s (kept from state image; unused with state rbd)\n", t->dir, p);
+	} else if (tfs_stat(t, p, &st) == 0 && S_ISREG(st.st_mode)) {
 		char size[32], used[32];
 		const char *why = "";
 		human((uint64_t)st.st_size, size, sizeof(size));
@@ -169,11 +173,8 @@ int node_show(struct tree *t, const char *host)
 	} else if (tfs_exists(t, p)) {
 		printf("image: %s/%s is not a regular file (hopeless check reports it)\n", t->dir, p);
 	} else {
-		if (!strcmp(d.state, "rbd"))
-			show_rbd(t, &d);
-		else
-			printf("image: none%s\n", strcmp(d.state, "image") ? " (state tmpfs)"
-									 : " (missing: hopeless node reset creates it)");
+		printf("image: none%s\n", strcmp(d.state, "image") ? " (state tmpfs)"
+								 : " (missing: hopeless node reset creates it)");
 	}
 	return 0;
 }

@@ -437,8 +437,9 @@ int state_rbd_export(struct tree *t, const struct tree_node *nd, const char *dst
 	snprintf(dst, sizeof(dst), "/proc/self/fd/%d/%s", dfd, dst_name);
 	node_spec(t, nd->hostname, NULL, spec, sizeof(spec));
 	/* Down: a snapshot of its own, one instant, whatever boots meanwhile.
-	 * Up: the kernel holding the lock does not take snapshots for others
-	 * (EOPNOTSUPP): the image as it is, while it is written. */
+	 * Up: the kernel holding the lock does not hand it over, and a snapshot
+	 * needs it (rbd snap create fails with EROFS, t-boot-rbd.sh): the image
+	 * as it is, while it is written. */
 	snprintf(tmp, sizeof(tmp), "hopeless-read-%d", (int)getpid());
 	snprintf(snap, sizeof(snap), "%s@%s", spec, tmp);
 	int snapped = u == 0 && rbd_do(t, "snap", "create", "--no-progress", snap) == 0;

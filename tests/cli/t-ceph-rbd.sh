@@ -216,6 +216,7 @@ check "and n3's key reaches the new image's header" asrados n3 stat rbd_header.$
 check "node add n4 --state image" sh -c "'$HOPELESS' -C '$T' node add n4 --ip 10.9.7.14 --mac 52:54:00:00:07:14 --root deb12 --overlay compute --state image >/dev/null 2>&1"
 check_rejects "node reset --from for an image-state node" node reset n4 --from "$B"
 check "node set n4 --state rbd" sh -c "'$HOPELESS' -C '$T' node set n4 --state rbd >/dev/null 2>&1"
+check "node show n4: the RBD image, and the image file it kept" sh -c "'$HOPELESS' -C '$T' node show n4 >'$SCRATCH/show' && grep -qx 'image: RBD $P/hopeless-state-n4 (key client.hopeless-node-n4)' '$SCRATCH/show' && grep -qx 'backups: none' '$SCRATCH/show' && grep -q '^image file: .*/state/10.9.7.14/rw.img (kept' '$SCRATCH/show'"
 check "n4 has its clone, key and hopeless.rbd" sh -c "rbd -n client.admin info $P/hopeless-state-n4 >/dev/null && ceph -n client.admin auth get client.hopeless-node-n4 -o /dev/null && test -s '$T/clients/10.9.7.14/hopeless.rbd'"
 
 # node rm: the key goes, the image stays; --purge takes it aside.
