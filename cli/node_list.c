@@ -118,6 +118,23 @@ static void show_rbd(struct tree *t, const struct tree_node *d)
 	sb_free(&b);
 }
 
+/* A state image node's backups: backups/<ip>/rw.img.<stamp> files. */
+static void show_image_backups(struct tree *t, const struct tree_node *d)
+{
+	char rel[PATH_MAX], **v = NULL;
+	size_t n = 0;
+	tfs_fmt(rel, sizeof(rel), "backups/%s", d->ip);
+	if (tree_list_names(t, rel, &v, &n) < 0)
+		return;
+	printf("backups: %s", n ? "" : "none");
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? " " : "", v[i]);
+	if (n)
+		printf(" (in %s/%s)", t->dir, rel);
+	printf("\n");
+	tree_names_free(v, n);
+}
+
 int node_show(struct tree *t, const char *host)
 {
 	struct tree_node d;
@@ -176,6 +193,8 @@ int node_show(struct tree *t, const char *host)
 		printf("image: none%s\n", strcmp(d.state, "image") ? " (state tmpfs)"
 								 : " (missing: hopeless node reset creates it)");
 	}
+	if (strcmp(d.state, "rbd"))
+		show_image_backups(t, &d);
 	return 0;
 }
 

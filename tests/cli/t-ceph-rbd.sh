@@ -212,6 +212,14 @@ ID3=$(rbd -n client.admin info --format json $P/hopeless-state-n3 | sed 's/.*"bl
 mkkeyring n3 10.9.7.13
 check "and n3's key reaches the new image's header" asrados n3 stat rbd_header.$ID3
 
+# An image made before clones got their "pristine" snapshot: reset still
+# renames it aside and clones a fresh one (which has the snapshot).
+check "an image without the snapshot pristine (as made before)" sh -c "$A snap rm --no-progress $P/hopeless-state-n3@pristine >/dev/null 2>&1"
+check "node reset n3 of such an image" sh -c "'$HOPELESS' -C '$T' node reset n3 >'$SCRATCH/reset.log' 2>&1 && grep -q 'kept as $P/hopeless-backup-n3-' '$SCRATCH/reset.log'"
+check "  renames it aside and clones a fresh one with pristine" sh -c "$A ls $P | grep -q '^hopeless-backup-n3-' && $A snap ls $P/hopeless-state-n3 | grep -q ' pristine '"
+mkkeyring n3 10.9.7.13
+check "  and n3's key follows the new image" asrados n3 stat rbd_header.$($A info --format json $P/hopeless-state-n3 | sed 's/.*"block_name_prefix":"rbd_data\.\([0-9a-f]*\)".*/\1/')
+
 # node set --state rbd on an image node.
 check "node add n4 --state image" sh -c "'$HOPELESS' -C '$T' node add n4 --ip 10.9.7.14 --mac 52:54:00:00:07:14 --root deb12 --overlay compute --state image >/dev/null 2>&1"
 check_rejects "node reset --from for an image-state node" node reset n4 --from "$B"
