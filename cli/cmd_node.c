@@ -40,8 +40,12 @@ static const char usage_rm[] = "usage: hopeless node rm HOST [--purge [--no-back
 			       "backups/<ip>/rw.img.<YYYYmmddTHHMMSS> unless --no-backup.\n"
 			       "An image in use (the node is up) is not purged without --force.\n";
 static const char usage_reset[] = "usage: hopeless node reset HOST [--no-backup] [--force]\n"
+				  "       hopeless node reset HOST --from BACKUP [--no-backup]   (state rbd)\n"
 				  "A fresh rw.img; the old one is kept as backups/<ip>/rw.img.<YYYYmmddTHHMMSS>\n"
-				  "unless --no-backup. An image in use (the node is up) is not reset without --force.\n";
+				  "unless --no-backup. An image in use (the node is up) is not reset without --force.\n"
+				  "State rbd: the RBD image rolls back to its pristine snapshot (or --from to a backup\n"
+				  "snapshot, node show lists them); its content is kept first as the snapshot\n"
+				  "backup-<YYYYmmddTHHMMSS> unless --no-backup. A locked image (the node is up) is refused.\n";
 static const char usage_inspect[] =
 	"usage: hopeless node inspect HOST PATH\n"
 	"Prints PATH as the node last wrote it (from its state image, without mounting it),\n"
@@ -81,14 +85,14 @@ static void node_usage(FILE *f)
 enum { OPT_IP = 1, OPT_MAC, OPT_MACFILE, OPT_MACS, OPT_ROOT, OPT_OVERLAY, OPT_STATE, OPT_BOOT, OPT_APPEND, OPT_SERVER,
        OPT_TEMPLATE, OPT_RSA, OPT_JSON, OPT_PURGE, OPT_NOBACKUP, OPT_FORCE, OPT_INTO, OPT_PATHS, OPT_FOR,
        OPT_CLOSE, OPT_STATUS, OPT_BMC, OPT_BMC_USER, OPT_BMC_PWFILE, OPT_BMC_PWSTDIN, OPT_BMC_CIPHER,
-       OPT_NO_BMC, OPT_HEAD };
+       OPT_NO_BMC, OPT_HEAD, OPT_FROM };
 
 struct parsed {
 	struct add_opts add;
 	struct set_opts set;
 	struct discover_opts disc;
 	int json, purge, no_backup, force, paths;
-	const char *into;
+	const char *into, *from;
 	const char *const *pos; /* the positional arguments (capture: HOST then the --paths) */
 	int npos;
 };
@@ -105,6 +109,7 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		{"json", no_argument, NULL, OPT_JSON},            {"purge", no_argument, NULL, OPT_PURGE},
 		{"no-backup", no_argument, NULL, OPT_NOBACKUP},   {"force", no_argument, NULL, OPT_FORCE},
 		{"into", required_argument, NULL, OPT_INTO},      {"paths", no_argument, NULL, OPT_PATHS},
+		{"from", required_argument, NULL, OPT_FROM},
 		{"for", required_argument, NULL, OPT_FOR},        {"close", no_argument, NULL, OPT_CLOSE},
 		{"status", no_argument, NULL, OPT_STATUS},
 		{"bmc", required_argument, NULL, OPT_BMC},        {"bmc-user", required_argument, NULL, OPT_BMC_USER},
@@ -137,6 +142,7 @@ static int parse_sub(int argc, char **argv, const char *w, struct parsed *p)
 		case OPT_NOBACKUP: p->no_backup = 1; break;
 		case OPT_FORCE: p->force = 1; break;
 		case OPT_INTO: p->into = optarg; break;
+		case OPT_FROM: p->from = optarg; break;
 		case OPT_PATHS: p->paths = 1; break;
 		case OPT_FOR: p->disc.dur = optarg; break;
 		case OPT_CLOSE: p->disc.close = 1; break;
@@ -171,6 +177,8 @@ static int only(const struct parsed *p, const char *w, int add, int set, int jso
 	if (s->head && strcmp(w, "node set"))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
 	if ((!json && p->json) || (!purge && p->purge) || (!nobackup && p->no_backup) || (!force && p->force))
+		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
+	if (strcmp(w, "node reset") && p->from)
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
 	if (strcmp(w, "node capture") && (p->into || p->paths))
 		return cli_error(w, "option not accepted here (see hopeless %s --help)", w);
@@ -230,7 +238,7 @@ static int dispatch(struct tree *t, const char *sub, struct parsed *p)
 	if (!strcmp(sub, "reset"))
 		return only(p, w, 0, 0, 0, 0, 1, 1) || want_args(p, w, 1, 1)
 			       ? 1
-			       : node_reset(t, p->pos[0], !p->no_backup, p->force);
+			       : node_reset(t, p->pos[0], !p->no_backup, p->from, p->force);
 	if (!strcmp(sub, "inspect"))
 		return only(p, w, 0, 0, 0, 0, 0, 0) || want_args(p, w, 2, 2)
 			       ? 1

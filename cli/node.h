@@ -94,11 +94,25 @@ void state_rbd_undo(struct tree *t, const struct tree_node *nd, int created);
 /* 1 when a client holds the image's exclusive lock (a running node),
  * 0 when none, -ENOENT when there is no image. */
 int state_rbd_in_use(struct tree *t, const struct tree_node *nd);
-/* A fresh clone under the node's image name; the old one kept as
- * hopeless-backup-<hostname>-<stamp> (its name in bak) unless !backup. */
-int state_rbd_reset(struct tree *t, const struct tree_node *nd, int backup, char *bak, size_t baklen);
-/* The node's key goes; its image too when purge (kept as
- * hopeless-backup-<hostname>-<stamp> when backup). bak gets the kept name. */
+/* The image back to its snapshot "pristine" (taken when it was cloned), or
+ * to the backup snapshot from; first, unless !backup, its content kept as
+ * the snapshot backup-<YYYYmmddTHHMMSS> (pool/image@name in bak). -ESRCH:
+ * no snapshot from. An image without "pristine" (made before it existed)
+ * is renamed aside as hopeless-backup-<hostname>-<stamp> for a fresh clone. */
+int state_rbd_reset(struct tree *t, const struct tree_node *nd, int backup, const char *from, char *bak,
+		    size_t baklen);
+/* 1 when name is a backup snapshot's name (backup-<stamp>[.N]). */
+int state_rbd_backup_name_ok(const char *name);
+/* The node's backup snapshots, oldest first, space-separated, appended to
+ * names; -ENOENT when it has no image. */
+int state_rbd_backups(struct tree *t, const struct tree_node *nd, struct strbuf *names);
+/* The node's image exported (sparse) to .work/<dst_name>: from a snapshot
+ * of its own (removed after) when no client holds its lock, else as it is
+ * while the node writes (*live set). -ENOENT when it has no image. */
+int state_rbd_export(struct tree *t, const struct tree_node *nd, const char *dst_name, int *live);
+/* The node's key goes; its image too when purge (kept, with its backup
+ * snapshots, as hopeless-backup-<hostname>-<stamp> when backup). bak gets
+ * the kept name. */
 int state_rbd_remove(struct tree *t, const struct tree_node *nd, int purge, int backup, char *bak, size_t baklen);
 /* Keep state/<ip>/rw.img as backups/<ip>/rw.img.<stamp>: a hard link when
  * link is set (rw.img never goes missing while it is replaced), else a move;
@@ -159,7 +173,7 @@ int node_bmc_set(struct tree *t, const char *spec, const struct set_opts *o);
 /* The "bmc:" line of node show: address and user, never the password. */
 void node_show_bmc(const struct tree *t, const char *host);
 int node_rm(struct tree *t, const char *host, int purge, int backup, int force);
-int node_reset(struct tree *t, const char *host, int backup, int force);
+int node_reset(struct tree *t, const char *host, int backup, const char *from, int force);
 int node_inspect(struct tree *t, const char *host, const char *path);
 int node_diff(struct tree *t, const char *host, int json);
 int node_capture(struct tree *t, const char *host, const char *overlay, const char *const *paths, size_t npaths,
@@ -170,7 +184,10 @@ int node_capture(struct tree *t, const char *host, const char *overlay, const ch
  * image in use (the node is up) is read from a private copy in .work/: a
  * reflink (FICLONE: one consistent instant) when the file system has them,
  * else a sparse copy taken while the node writes (not consistent); the copy
- * gets e2fsck -fy (its journal replayed) and is removed by node_image_close. */
+ * gets e2fsck -fy (its journal replayed) and is removed by node_image_close.
+ * State rbd: always a copy, exported from a snapshot when the image is not
+ * locked (consistent), else from the image as the node writes it (in_use;
+ * refused with NODE_IMAGE_CONSISTENT). */
 #define NODE_IMAGE_CONSISTENT 1 /* in use and no reflink: refuse (-EBUSY) */
 struct node_image {
 	struct upper_src src;
@@ -179,6 +196,7 @@ struct node_image {
 	char rel[PATH_MAX];     /* state/<ip>/rw.img */
 	char copy[PATH_MAX];    /* .work/<...>: the copy read, "" when none */
 	int in_use, reflink;
+	int rbd;                /* state rbd: rel names pool/image, copy its export */
 	time_t taken;           /* when the copy was taken */
 	struct timespec mtime;  /* of the node's image when opened */
 	char fstype[16];        /* of the tree, for messages */

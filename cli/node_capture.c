@@ -117,9 +117,7 @@ int node_capture(struct tree *t, const char *host, const char *overlay, const ch
 		return cli_error(w, "--into OVERLAY is required (see hopeless node capture --help)");
 	if (check_into(t, overlay, &base, w) || check_paths(paths, npaths, w))
 		return 1;
-	if (!strcmp(d.state, "rbd"))
-		return cli_error(w, "%s has state=rbd: capturing from its RBD image is not built yet", d.hostname);
-	if (strcmp(d.state, "image"))
+	if (strcmp(d.state, "image") && strcmp(d.state, "rbd"))
 		return cli_error(w, "%s has state=%s: its writes live in its memory, so there is nothing on the head "
 				 "node to capture", d.hostname, d.state);
 	struct node_image ni;
@@ -137,6 +135,9 @@ int node_capture(struct tree *t, const char *host, const char *overlay, const ch
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&ni.taken));
 		printf("hopeless: node capture: %s is up: capturing from a snapshot of its image taken at %s\n",
 		       d.hostname, when);
+	} else if (ni.in_use && ni.rbd) {
+		printf("hopeless: node capture: %s's RBD image is locked; capturing from an export of it as it is, with "
+		       "its journal replayed (--force: the node is down)\n", d.hostname);
 	} else if (ni.in_use) {
 		/* A node that went down without unmounting leaves the mark too. */
 		printf("hopeless: node capture: %s's image is marked in use; capturing from a copy with its journal "

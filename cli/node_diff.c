@@ -1,5 +1,5 @@
 /* hopeless node diff: what a node's writable layer adds, changes, deletes
- * and hides, read offline from its state image (node_image.c), classified
+ * and hides, read offline from its state image or RBD image (node_image.c), classified
  * against the layers it booted (lib/upperfs.c); and which of the files it
  * holds its own copy of change under it at its next boot. */
 #include "node.h"
@@ -239,9 +239,7 @@ int node_diff(struct tree *t, const char *host, int json)
 	char err[512];
 	if (tree_node_load(t, host, &d, err, sizeof(err)) < 0)
 		return cli_error(w, "%s", err);
-	if (!strcmp(d.state, "rbd"))
-		return cli_error(w, "%s has state=rbd: diffing its RBD image is not built yet", d.hostname);
-	if (strcmp(d.state, "image")) {
+	if (strcmp(d.state, "image") && strcmp(d.state, "rbd")) {
 		fprintf(stderr, "hopeless: %s: %s has state=%s: its writes live in its memory, so there is nothing "
 			"on the head node to diff\n", w, d.hostname, d.state);
 		return 0;
@@ -257,7 +255,11 @@ int node_diff(struct tree *t, const char *host, int json)
 	}
 	if (r < 0)
 		return node_image_close(t, &ni), cli_error(w, "%s: %s", d.hostname, err);
-	if (ni.in_use && !ni.reflink)
+	if (ni.in_use && ni.rbd)
+		fprintf(stderr, "hopeless: %s: warning: %s's RBD image is locked (the node is up, or its lock outlives "
+			"it): read from an export taken while the node may write, which may be inconsistent\n", w,
+			d.hostname);
+	else if (ni.in_use && !ni.reflink)
 		fprintf(stderr, "hopeless: %s: warning: %s's image is in use (the node is up, or went down without "
 			"unmounting it) and %s has no reflinks: read from a copy taken while the node may write, which "
 			"may be inconsistent\n", w, d.hostname, ni.fstype);

@@ -7,7 +7,9 @@
  * journal to replay and blocks changing under us, so it is read from a
  * private copy in .work/ (0700, never exported): a reflink is one instant
  * of the image; a plain copy of an image being written is not, which diff
- * tolerates with a warning and capture refuses. */
+ * tolerates with a warning and capture refuses. An RBD image is exported
+ * to .work/ with Ceph's rbd (no kernel mapping: the head node's kernel may
+ * lack rbd, and mapping would put the node's file system in its hands). */
 #include "node.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -122,11 +124,54 @@ static int take_copy(struct tree *t, const struct tree_node *d, int flags, struc
 	return 0;
 }
 
+/* State rbd: the image exported into .work/ (state_rbd.c), then read as
+ * a copy. node_fd is the copy too: it says there is an image. */
+static int open_rbd(struct tree *t, const struct tree_node *d, int flags, struct node_image *ni, char *why,
+		    size_t whylen)
+{
+	char name[96];
+	ni->rbd = 1;
+	snprintf(ni->rel, sizeof(ni->rel), "RBD %s/hopeless-state-%s", t->conf.ceph_rbd_pool, d->hostname);
+	int r = tfs_mkdir_p(t, ".work", 0700);
+	if (r == 0)
+		r = tfs_chmod(t, ".work", 0700);
+	if (r < 0)
+		return snprintf(why, whylen, "cannot make .work/: %s", strerror(-r)), r;
+	snprintf(name, sizeof(name), "rbd.%s.%d", d->hostname, (int)getpid());
+	tfs_fmt(ni->copy, sizeof(ni->copy), ".work/%s", name);
+	ni->taken = time(NULL);
+	r = state_rbd_export(t, d, name, &ni->in_use);
+	if (r < 0) {
+		ni->copy[0] = '\0';
+		return snprintf(why, whylen, "%s: %s", ni->rel,
+				r == -ENOENT ? "no such image (hopeless node set HOST --state rbd makes it)"
+					     : "rbd export failed (see rbd's message)"), r;
+	}
+	if (ni->in_use && (flags & NODE_IMAGE_CONSISTENT))
+		return snprintf(why, whylen, "node %s is up (its RBD image is locked: rbd lock ls), and no snapshot "
+				"can be taken while its kernel holds the lock: shut the node down, then retry (with "
+				"--force if a dead node's lock is still there: read the image as it is)", d->hostname),
+		       -EBUSY;
+	ni->fd = tfs_open(t, ni->copy, O_RDWR, 0);
+	if (ni->fd < 0)
+		return snprintf(why, whylen, "%s: %s", ni->copy, strerror(-ni->fd)), ni->fd;
+	ni->node_fd = fcntl(ni->fd, F_DUPFD_CLOEXEC, 0);
+	if (fsck_image(ni->fd, 1) < 0)
+		return snprintf(why, whylen, "the export of %s still has errors after e2fsck -fy; not reading it",
+				ni->rel), -EUCLEAN;
+	r = upper_ext2_open(ni->fd, &ni->src);
+	if (r < 0)
+		snprintf(why, whylen, "%s: %s", ni->rel, ni->src.why);
+	return r;
+}
+
 int node_image_open(struct tree *t, const struct tree_node *d, int flags, struct node_image *ni, char *why,
 		    size_t whylen)
 {
 	memset(ni, 0, sizeof(*ni));
 	ni->fd = ni->node_fd = -1;
+	if (!strcmp(d->state, "rbd"))
+		return open_rbd(t, d, flags, ni, why, whylen);
 	tfs_fmt(ni->rel, sizeof(ni->rel), "state/%s/rw.img", d->ip);
 	fs_name(t->fd, ni->fstype, sizeof(ni->fstype));
 	ni->node_fd = tfs_open(t, ni->rel, O_RDONLY | O_NONBLOCK, 0);

@@ -1,6 +1,6 @@
 /* hopeless node inspect: a file as the node last wrote it, read offline:
- * from the node's state image (debugfs, no mount), else from its host
- * overlay, cluster overlay or root. */
+ * from the node's state image or an export of its RBD image (debugfs, no
+ * mount), else from its host overlay, cluster overlay or root. */
 #include "node.h"
 #include "version.h"
 #include <errno.h>
@@ -121,10 +121,31 @@ static int inspect_lower(struct tree *t, const struct tree_node *d, const char *
 	return cli_error(w, "%s: in no layer of %s", path, d->hostname);
 }
 
+/* State rbd: the image exported to .work/ (node_image.c) is what debugfs
+ * reads. 0 with *fd (-1: no /upper in it, or no image); else prints. */
+static int open_rbd(struct tree *t, const struct tree_node *d, struct node_image *ni, int *fd, const char *w)
+{
+	char err[512];
+	int r = node_image_open(t, d, 0, ni, err, sizeof(err));
+	*fd = -1;
+	if (r == 0 || (r == -ENOENT && ni->node_fd >= 0)) {
+		if (r == 0)
+			*fd = fcntl(ni->fd, F_DUPFD_CLOEXEC, 0);
+		if (ni->in_use)
+			fprintf(stderr, "hopeless: node inspect: warning: %s's RBD image is locked (the node is up, or its "
+				"lock outlives it): read from an export taken while it may write\n", d->hostname);
+		return 0;
+	}
+	if (r == -ENOENT) /* no image: the layers below */
+		return 0;
+	return cli_error(w, "%s: %s", d->hostname, err);
+}
+
 int node_inspect(struct tree *t, const char *host, const char *path)
 {
 	const char *w = "node inspect", *why;
 	struct tree_node d;
+	struct node_image ni = {.fd = -1, .node_fd = -1};
 	char err[512], img[PATH_MAX * 2], rel[PATH_MAX];
 	if (tree_node_load(t, host, &d, err, sizeof(err)) < 0)
 		return cli_error(w, "%s", err);
@@ -135,7 +156,16 @@ int node_inspect(struct tree *t, const char *host, const char *path)
 	/* debugfs reads the image we opened (no symlink, a regular file): the
 	 * node cannot swap it for another file between our check and its open. */
 	int fd = -1, kind = 0;
-	if (!strcmp(d.state, "image") && (fd = tfs_open(t, rel, O_RDONLY | O_NONBLOCK, 0)) >= 0) {
+	if (!strcmp(d.state, "rbd")) {
+		int r = open_rbd(t, &d, &ni, &fd, w);
+		snprintf(img, sizeof(img), "%s", ni.rel);
+		if (r) {
+			node_image_close(t, &ni);
+			return r;
+		}
+		if (fd >= 0)
+			kind = upper_type(fd, path);
+	} else if (!strcmp(d.state, "image") && (fd = tfs_open(t, rel, O_RDONLY | O_NONBLOCK, 0)) >= 0) {
 		struct stat st;
 		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 			close(fd);
@@ -150,8 +180,7 @@ int node_inspect(struct tree *t, const char *host, const char *path)
 	case 'r':
 		fprintf(stderr, "hopeless: node inspect: %s: from the node's writable layer (%s)\n", path, img);
 		r = cat_upper(fd, path) < 0 ? cli_error(w, "%s: debugfs could not read it from %s", path, img) : 0;
-		close(fd);
-		return r;
+		break;
 	case 'w':
 		r = cli_error(w, "%s: deleted by the node (a whiteout in %s)", path, img);
 		break;
@@ -163,6 +192,6 @@ int node_inspect(struct tree *t, const char *host, const char *path)
 	}
 	if (fd >= 0)
 		close(fd);
+	node_image_close(t, &ni);
 	return kind ? r : inspect_lower(t, &d, path, w);
 }
-

@@ -99,6 +99,42 @@ static void human(uint64_t bytes, char *out, size_t len)
 	snprintf(out, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
+/* Its RBD image, whether a client holds its lock, and its backups. */
+static void show_rbd(struct tree *t, const struct tree_node *d)
+{
+	printf("image: RBD %s/hopeless-state-%s (key client.hopeless-node-%s)\n", t->conf.ceph_rbd_pool, d->hostname,
+	       d->hostname);
+	int u = state_rbd_in_use(t, d);
+	if (u == 1 || u == 0)
+		printf("image state: %s\n", u ? "locked (in use: rbd lock ls)" : "not locked");
+	else
+		printf("image state: missing (hopeless node set %s --state rbd makes it)\n", d->hostname);
+	struct strbuf b = STRBUF_INIT;
+	if (u >= 0 && state_rbd_backups(t, d, &b) == 0 && b.len)
+		printf("backups: %s (snapshots; hopeless node reset %s --from BACKUP restores one)\n", sb_str(&b),
+		       d->hostname);
+	else if (u >= 0)
+		printf("backups: none\n");
+	sb_free(&b);
+}
+
+/* A state image node's backups: backups/<ip>/rw.img.<stamp> files. */
+static void show_image_backups(struct tree *t, const struct tree_node *d)
+{
+	char rel[PATH_MAX], **v = NULL;
+	size_t n = 0;
+	tfs_fmt(rel, sizeof(rel), "backups/%s", d->ip);
+	if (tree_list_names(t, rel, &v, &n) < 0)
+		return;
+	printf("backups: %s", n ? "" : "none");
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? " " : "", v[i]);
+	if (n)
+		printf(" (in %s/%s)", t->dir, rel);
+	printf("\n");
+	tree_names_free(v, n);
+}
+
 int node_show(struct tree *t, const char *host)
 {
 	struct tree_node d;
@@ -138,7 +174,11 @@ int node_show(struct tree *t, const char *host)
 	printf("state dir: %s/%s%s\n", t->dir, p, tfs_exists(t, p) ? "" : " (missing)");
 	tfs_fmt(p, sizeof(p), "state/%s/rw.img", d.ip);
 	struct stat st;
-	if (tfs_stat(t, p, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (!strcmp(d.state, "rbd")) {
+		show_rbd(t, &d);
+		if (tfs_exists(t, p))
+			printf("image file: %s/%s (kept from state image; unused with state rbd)\n", t->dir, p);
+	} else if (tfs_stat(t, p, &st) == 0 && S_ISREG(st.st_mode)) {
 		char size[32], used[32];
 		const char *why = "";
 		human((uint64_t)st.st_size, size, sizeof(size));
@@ -150,13 +190,11 @@ int node_show(struct tree *t, const char *host)
 	} else if (tfs_exists(t, p)) {
 		printf("image: %s/%s is not a regular file (hopeless check reports it)\n", t->dir, p);
 	} else {
-		if (!strcmp(d.state, "rbd"))
-			printf("image: RBD %s/hopeless-state-%s (key client.hopeless-node-%s)\n", t->conf.ceph_rbd_pool,
-			       d.hostname, d.hostname);
-		else
-			printf("image: none%s\n", strcmp(d.state, "image") ? " (state tmpfs)"
-									 : " (missing: hopeless node reset creates it)");
+		printf("image: none%s\n", strcmp(d.state, "image") ? " (state tmpfs)"
+								 : " (missing: hopeless node reset creates it)");
 	}
+	if (strcmp(d.state, "rbd"))
+		show_image_backups(t, &d);
 	return 0;
 }
 

@@ -10,7 +10,13 @@
  * opens an image) and the pristine image's header and data (every clone
  * reads through to it; it is an empty file system). On the
  * monitors it has "profile rbd": the maps, and blocklisting a dead holder of
- * its exclusive lock. It cannot list the pool or open another image. */
+ * its exclusive lock. It cannot list the pool or open another image.
+ *
+ * Each clone gets the snapshot "pristine" right after it is made: a reset
+ * is `rbd snap rollback` to it, and a backup is a snapshot
+ * backup-<YYYYmmddTHHMMSS> of the node's own image (copy-on-write: it costs
+ * what the node overwrites afterwards). The image keeps its id, so the
+ * node's key and hopeless.rbd stay as they are. */
 #include "node.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +27,7 @@
 #include <unistd.h>
 
 #define RBD_SNAP "pristine"
+#define RBD_BACKUP "backup-"
 #define RBD_ARGS_MAX 24
 
 /* prog (rbd or ceph) as the admin id with the tree's ceph.conf, args after.
@@ -92,6 +99,72 @@ static int rbd_do(const struct tree *t, const char *sub, const char *spec, const
 {
 	const char *args[] = {sub, spec, a1, a2, NULL};
 	return ceph_run(t, "rbd", args, NULL, 0, NULL, 0) == 0 ? 0 : -EIO;
+}
+
+/* rbd rm refuses an image with snapshots: the node's own go first. */
+static int rbd_rm_image(const struct tree *t, const char *spec)
+{
+	rbd_do(t, "snap", "purge", "--no-progress", spec);
+	return rbd_do(t, "rm", "--no-progress", spec, NULL);
+}
+
+static void node_spec(const struct tree *t, const char *host, const char *snap, char *out, size_t len)
+{
+	snprintf(out, len, "%s/hopeless-state-%s%s%s", t->conf.ceph_rbd_pool, host, snap ? "@" : "", snap ? snap : "");
+}
+
+/* rbd snap ls of the node's image (JSON) in out; -ENOENT: no image. */
+static int snap_list(const struct tree *t, const char *host, struct strbuf *out)
+{
+	char spec[200];
+	node_spec(t, host, NULL, spec, sizeof(spec));
+	const char *args[] = {"snap", "ls", "--format", "json", spec, NULL};
+	int r = ceph_run(t, "rbd", args, out, 1, NULL, 0);
+	return r == 0 ? 0 : r > 0 ? -ENOENT : r;
+}
+
+static int snap_has(const char *json, const char *name)
+{
+	char pat[160];
+	snprintf(pat, sizeof(pat), "\"name\":\"%s\"", name);
+	return json && strstr(json, pat) != NULL;
+}
+
+/* backup-<stamp> (.N appended when taken), not yet a snapshot in json. */
+static void backup_name(const char *json, char *out, size_t len)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	snprintf(out, len, RBD_BACKUP "%s", stamp);
+	for (int i = 2; snap_has(json, out) && i < 1000; i++)
+		snprintf(out, len, RBD_BACKUP "%s.%d", stamp, i);
+}
+
+int state_rbd_backup_name_ok(const char *name)
+{
+	size_t n = strlen(name), pre = strlen(RBD_BACKUP);
+	return n > pre && n < 64 && !strncmp(name, RBD_BACKUP, pre) && strspn(name + pre, "0123456789T.") == n - pre;
+}
+
+int state_rbd_backups(struct tree *t, const struct tree_node *nd, struct strbuf *names)
+{
+	struct strbuf out = STRBUF_INIT;
+	int r = snap_list(t, nd->hostname, &out);
+	char pat[] = "\"name\":\"" RBD_BACKUP;
+	for (const char *p = sb_str(&out); r == 0 && (p = strstr(p, pat)); p++) {
+		const char *s = p + 8, *e = strchr(s, '"');
+		if (!e || e - s >= 64)
+			break;
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)(e - s), s);
+		if (state_rbd_backup_name_ok(name))
+			r = sb_printf(names, "%s%s", names->len ? " " : "", name);
+	}
+	sb_free(&out);
+	return r;
 }
 
 /* Imported under a temporary name, snapshotted, protected, then renamed:
@@ -220,7 +293,12 @@ int state_rbd_ensure(struct tree *t, const struct tree_node *nd, const char *cli
 		if (ceph_run(t, "rbd", args, NULL, 0, NULL, 0) != 0)
 			return -EIO;
 		*created |= 1;
-		r = image_id(t, image, id, sizeof(id));
+		/* What node reset rolls back to. */
+		char snap[240];
+		snprintf(snap, sizeof(snap), "%s@" RBD_SNAP, spec);
+		r = rbd_do(t, "snap", "create", "--no-progress", snap);
+		if (r == 0)
+			r = image_id(t, image, id, sizeof(id));
 	}
 	int made = 0;
 	if (r == 0) {
@@ -253,7 +331,7 @@ void state_rbd_undo(struct tree *t, const struct tree_node *nd, int created)
 	if (created & 2)
 		del_key(t, nd->hostname);
 	if (created & 1)
-		rbd_do(t, "rm", "--no-progress", spec, NULL);
+		rbd_rm_image(t, spec);
 }
 
 int state_rbd_remove(struct tree *t, const struct tree_node *nd, int purge, int backup, char *bak, size_t baklen)
@@ -266,7 +344,9 @@ int state_rbd_remove(struct tree *t, const struct tree_node *nd, int purge, int 
 		return 0;
 	snprintf(spec, sizeof(spec), "%s/hopeless-state-%s", t->conf.ceph_rbd_pool, nd->hostname);
 	if (!backup)
-		return rbd_do(t, "rm", "--no-progress", spec, NULL);
+		return rbd_rm_image(t, spec);
+	/* Its name goes (a node added again under it starts afresh); its
+	 * snapshots, the backups, go with it. */
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
@@ -290,15 +370,15 @@ int state_rbd_in_use(struct tree *t, const struct tree_node *nd)
 	return r;
 }
 
-/* The old image goes aside (or away), then a fresh clone takes its name;
- * the key's caps follow the new id; hopeless.rbd is written again. */
-int state_rbd_reset(struct tree *t, const struct tree_node *nd, int backup, char *bak, size_t baklen)
+/* An image made before clones got their "pristine" snapshot: the old image
+ * goes aside (or away), then a fresh clone takes its name; the key's caps
+ * follow the new id; hopeless.rbd is written again. */
+static int reset_legacy(struct tree *t, const struct tree_node *nd, int backup, char *bak, size_t baklen)
 {
 	char spec[200], stamp[32], client[PATH_MAX];
 	int created = 0, r;
-	snprintf(spec, sizeof(spec), "%s/hopeless-state-%s", t->conf.ceph_rbd_pool, nd->hostname);
+	node_spec(t, nd->hostname, NULL, spec, sizeof(spec));
 	tfs_fmt(client, sizeof(client), "clients/%s", nd->ip);
-	bak[0] = '\0';
 	if (backup) {
 		time_t now = time(NULL);
 		struct tm tm;
@@ -307,11 +387,69 @@ int state_rbd_reset(struct tree *t, const struct tree_node *nd, int backup, char
 		snprintf(bak, baklen, "%s/hopeless-backup-%s-%s", t->conf.ceph_rbd_pool, nd->hostname, stamp);
 		r = rbd_do(t, "rename", spec, bak, NULL);
 	} else {
-		r = rbd_do(t, "rm", "--no-progress", spec, NULL);
+		r = rbd_rm_image(t, spec);
 	}
 	if (r == 0 && (r = state_rbd_ensure(t, nd, client, &created)) < 0 && bak[0])
 		rbd_do(t, "rename", bak, spec, NULL);
 	if (r < 0)
 		bak[0] = '\0';
+	return r;
+}
+
+int state_rbd_reset(struct tree *t, const struct tree_node *nd, int backup, const char *from, char *bak, size_t baklen)
+{
+	char spec[200], snap[240], name[64];
+	struct strbuf json = STRBUF_INIT;
+	bak[0] = '\0';
+	int r = snap_list(t, nd->hostname, &json);
+	if (r == 0 && from && !snap_has(sb_str(&json), from))
+		r = -ESRCH;
+	if (r == 0 && !from && !snap_has(sb_str(&json), RBD_SNAP)) {
+		sb_free(&json);
+		return reset_legacy(t, nd, backup, bak, baklen);
+	}
+	if (r == 0 && backup) {
+		backup_name(sb_str(&json), name, sizeof(name));
+		node_spec(t, nd->hostname, name, snap, sizeof(snap));
+		if ((r = rbd_do(t, "snap", "create", "--no-progress", snap)) == 0)
+			snprintf(bak, baklen, "%s", snap);
+	}
+	sb_free(&json);
+	if (r < 0)
+		return r;
+	node_spec(t, nd->hostname, from ? from : RBD_SNAP, spec, sizeof(spec));
+	/* A rollback that fails half-way leaves the image half rolled back:
+	 * the backup (in bak) holds what was there. */
+	return rbd_do(t, "snap", "rollback", "--no-progress", spec);
+}
+
+int state_rbd_export(struct tree *t, const struct tree_node *nd, const char *dst_name, int *live)
+{
+	char spec[200], snap[240], tmp[64], dst[PATH_MAX];
+	*live = 0;
+	int u = state_rbd_in_use(t, nd);
+	if (u < 0)
+		return u;
+	int dfd = tfs_open(t, ".work", O_RDONLY | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return dfd;
+	tfs_remove_at(dfd, dst_name);
+	snprintf(dst, sizeof(dst), "/proc/self/fd/%d/%s", dfd, dst_name);
+	node_spec(t, nd->hostname, NULL, spec, sizeof(spec));
+	/* Down: a snapshot of its own, one instant, whatever boots meanwhile.
+	 * Up: the kernel holding the lock does not hand it over, and a snapshot
+	 * needs it (rbd snap create fails with EROFS, t-boot-rbd.sh): the image
+	 * as it is, while it is written. */
+	snprintf(tmp, sizeof(tmp), "hopeless-read-%d", (int)getpid());
+	snprintf(snap, sizeof(snap), "%s@%s", spec, tmp);
+	int snapped = u == 0 && rbd_do(t, "snap", "create", "--no-progress", snap) == 0;
+	*live = !snapped;
+	const char *args[] = {"export", "--no-progress", snapped ? snap : spec, dst, NULL};
+	int r = ceph_run(t, "rbd", args, NULL, 0, &dfd, 1) == 0 ? 0 : -EIO;
+	if (snapped)
+		rbd_do(t, "snap", "rm", "--no-progress", snap);
+	if (r < 0)
+		tfs_remove_at(dfd, dst_name);
+	close(dfd);
 	return r;
 }

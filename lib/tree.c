@@ -605,7 +605,8 @@ int tree_list_names(const struct tree *t, const char *sub, char ***names, size_t
 		tree_names_free(v, n);
 		return r;
 	}
-	qsort(v, n, sizeof(*v), cmp_name);
+	if (n) /* v is NULL when the folder is empty */
+		qsort(v, n, sizeof(*v), cmp_name);
 	*names = v;
 	*count = n;
 	return 0;

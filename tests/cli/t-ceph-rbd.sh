@@ -136,32 +136,95 @@ check "hopeless config passes hopeless.state=rbd" sh -c "'$HOPELESS' -C '$T' con
 
 check "node show names the RBD image and key" sh -c "'$HOPELESS' -C '$T' node show n3 | grep -qx 'image: RBD $P/hopeless-state-n3 (key client.hopeless-node-n3)'"
 mkkeyring n3 10.9.7.13
-# node reset: a fresh clone; the old image kept aside; refused while locked.
-check "n3 writes its image" asrados n3 put rbd_data.$(rbd -n client.admin info --format json $P/hopeless-state-n3 | sed 's/.*"block_name_prefix":"rbd_data\.\([0-9a-f]*\)".*/\1/').$O "$SCRATCH/blk1"
+A="rbd -n client.admin"
+check "n3's clone has its snapshot pristine, taken when it was made" sh -c "$A snap ls --format json $P/hopeless-state-n3 | grep -q '\"name\":\"pristine\"'"
+check "node show n3: not locked, no backups" sh -c "'$HOPELESS' -C '$T' node show n3 >'$SCRATCH/show' && grep -qx 'image state: not locked' '$SCRATCH/show' && grep -qx 'backups: none' '$SCRATCH/show'"
+# n3 writes /etc/hello in its writable layer. Written through librbd (the
+# image's snapshot context, as the node's kernel does): debugfs -w on an
+# export, imported to a scratch image, whose export-diff is import-diff'ed
+# into n3's image. A raw rados put would skip the snapshot context.
+writeimg() { # writeimg IMAGE CONTENT: /upper/etc/hello = CONTENT in IMAGE
+	rm -f "$SCRATCH/w.img" "$SCRATCH/w.diff"; echo "$2" > "$SCRATCH/hello"
+	$A export --no-progress "$P/$1" "$SCRATCH/w.img" >/dev/null 2>&1 &&
+	debugfs -w -R "mkdir /upper" "$SCRATCH/w.img" >/dev/null 2>&1
+	debugfs -w -R "mkdir /upper/etc" "$SCRATCH/w.img" >/dev/null 2>&1
+	debugfs -w -R "rm /upper/etc/hello" "$SCRATCH/w.img" >/dev/null 2>&1
+	debugfs -w -R "write $SCRATCH/hello /upper/etc/hello" "$SCRATCH/w.img" >/dev/null 2>&1 &&
+	$A import --no-progress "$SCRATCH/w.img" "$P/scratch" >/dev/null 2>&1 &&
+	$A export-diff --no-progress "$P/scratch" "$SCRATCH/w.diff" >/dev/null 2>&1 &&
+	$A import-diff --no-progress "$SCRATCH/w.diff" "$P/$1" >/dev/null 2>&1 &&
+	$A rm --no-progress "$P/scratch" >/dev/null 2>&1
+}
+# catimg SPEC: /upper/etc/hello of the image (or snapshot) SPEC
+catimg() { rm -f "$SCRATCH/c.img"; $A export --no-progress "$P/$1" "$SCRATCH/c.img" >/dev/null 2>&1 && debugfs -R "cat /upper/etc/hello" "$SCRATCH/c.img" 2>/dev/null; }
+check "n3 writes /etc/hello into its image (librbd, import-diff)" writeimg hopeless-state-n3 "n3 was here"
+check "  and the image holds it" test "$(catimg hopeless-state-n3)" = "n3 was here"
+$A export --no-progress "$P/hopeless-pristine-16777216-plain@pristine" "$SCRATCH/pristine.img" >/dev/null 2>&1
+check "node diff n3 lists the file it wrote" sh -c "'$HOPELESS' -C '$T' node diff n3 2>'$SCRATCH/err' | grep -qx 'A /etc/hello'"
+check "node diff n3 --json names it" sh -c "'$HOPELESS' -C '$T' node diff n3 --json 2>/dev/null | grep -q '\"path\":\"/etc/hello\",\"change\":\"added\"'"
+check "node inspect n3 /etc/hello prints what the node wrote" test "$("$HOPELESS" -C "$T" node inspect n3 /etc/hello 2>"$SCRATCH/err")" = "n3 was here"
+check "  from its RBD image, it says" grep -q "from the node's writable layer (RBD $P/hopeless-state-n3)" "$SCRATCH/err"
+check "node inspect n3 of a file it never wrote: looked for in the layers below" sh -c "'$HOPELESS' -C '$T' node inspect n3 /etc/nothing 2>&1 | grep -qx 'hopeless: node inspect: /etc/nothing: in no layer of n3'"
+check "reading left no snapshot and no export behind" sh -c "test \"\$($A snap ls $P/hopeless-state-n3 | grep -c hopeless-read)\" = 0 && ! ls '$T/.work/' | grep -q '^rbd\.'"
+check_rejects "node inspect n3 with a relative path" node inspect n3 etc/hello
+check_rejects "node inspect n3 with .." node inspect n3 /etc/../etc/hello
+
+# A locked image (a running node): reset, purge and capture refused; diff
+# reads it as it is, with a warning.
 rbd -n client.admin lock add $P/hopeless-state-n3 test-holder
 check_rejects "node reset of an rbd node whose image is locked" node reset n3
 check_rejects "node reset --force of an rbd node whose image is locked" node reset n3 --force
+check_rejects "node reset --from of an rbd node whose image is locked" node reset n3 --from backup-20260101T000000
 check_rejects "node rm --purge of an rbd node whose image is locked" node rm n3 --purge
+check_rejects "node capture of an rbd node whose image is locked" node capture n3 --into compute
+check "node diff of a locked image lists the file, with a warning" sh -c "'$HOPELESS' -C '$T' node diff n3 2>'$SCRATCH/err' | grep -qx 'A /etc/hello' && grep -q 'is locked' '$SCRATCH/err'"
+check "node show n3: locked" sh -c "'$HOPELESS' -C '$T' node show n3 | grep -qx 'image state: locked (in use: rbd lock ls)'"
 L=$(rbd -n client.admin lock ls --format json $P/hopeless-state-n3 | sed 's/.*"locker":"\([^"]*\)".*/\1/')
 rbd -n client.admin lock rm $P/hopeless-state-n3 test-holder "$L"
+check "node capture n3 --into compute (from a snapshot export)" sh -c "'$HOPELESS' -C '$T' node capture n3 --into compute >/dev/null 2>&1"
+check "  the overlay's new version has /etc/hello" test "$(cat "$T/roots/compute/$(cat "$T/roots/compute/current")/etc/hello" 2>/dev/null)" = "n3 was here"
+
+# node reset: a backup snapshot, then a rollback to "pristine".
+ID3=$($A info --format json $P/hopeless-state-n3 | sed 's/.*"block_name_prefix":"rbd_data\.\([0-9a-f]*\)".*/\1/')
 check "node reset n3" sh -c "'$HOPELESS' -C '$T' node reset n3 >'$SCRATCH/reset.log' 2>&1"
 sed 's/^/# /' "$SCRATCH/reset.log"
-check "n3's old image is kept aside, with its data" sh -c "b=\$(rbd -n client.admin ls $P | grep '^hopeless-backup-n3-'); test -n \"\$b\" && ! rbd -n client.admin du --format json $P/\$b | grep -q '\"used_size\":0'"
-check "n3's new image is a fresh clone (0 bytes used)" sh -c "rbd -n client.admin info $P/hopeless-state-n3 | grep -q 'parent: $P/hopeless-pristine' && rbd -n client.admin du --format json $P/hopeless-state-n3 2>/dev/null | grep -q '\"used_size\":0'"
-ID3=$(rbd -n client.admin info --format json $P/hopeless-state-n3 | sed 's/.*"block_name_prefix":"rbd_data\.\([0-9a-f]*\)".*/\1/')
-check "n3's key (the same) reaches the new image" asrados n3 stat rbd_header.$ID3
-check "node reset n3 --no-backup" sh -c "'$HOPELESS' -C '$T' node reset n3 --no-backup >/dev/null 2>&1 && test \$(rbd -n client.admin ls $P | grep -c '^hopeless-backup-n3-') = 1"
-check_rejects "node diff of an rbd node (not built yet)" node diff n3
+B=$($A snap ls --format json $P/hopeless-state-n3 | grep -o '"name":"backup-[0-9T.]*"' | cut -d'"' -f4)
+check "n3's old content is kept as a snapshot backup-<stamp>" test "$(echo "$B" | grep -c '^backup-[0-9]\{8\}T[0-9]\{6\}$')" = 1
+check "  which the reset names" grep -q "kept as $P/hopeless-state-n3@$B" "$SCRATCH/reset.log"
+check "  and which holds /etc/hello" test "$(catimg "hopeless-state-n3@$B")" = "n3 was here"
+check "n3's image is pristine again (byte for byte the pristine snapshot)" sh -c "rm -f '$SCRATCH/c.img'; $A export --no-progress $P/hopeless-state-n3 '$SCRATCH/c.img' >/dev/null 2>&1 && cmp -s '$SCRATCH/c.img' '$SCRATCH/pristine.img'"
+ID3B=$($A info --format json $P/hopeless-state-n3 | sed 's/.*"block_name_prefix":"rbd_data\.\([0-9a-f]*\)".*/\1/')
+check "  with the same id (the key's caps and hopeless.rbd stand)" test "$ID3B" = "$ID3"
+check "  which n3's key still reaches" asrados n3 stat rbd_header.$ID3
+check "node diff n3 after the reset: nothing, exit 0" sh -c "out=\$('$HOPELESS' -C '$T' node diff n3 2>/dev/null) && test -z \"\$out\""
+check "node show n3 lists the backup and how to restore it" sh -c "'$HOPELESS' -C '$T' node show n3 | grep -qx 'backups: $B (snapshots; hopeless node reset n3 --from BACKUP restores one)'"
+check_rejects "node reset --from a name that is no backup" node reset n3 --from pristine
+check_rejects "node reset --from a name with a slash" node reset n3 --from "backup-1/../x"
+check_rejects "node reset --from a backup n3 does not have" node reset n3 --from backup-19990101T000000
+check "node reset n3 --from $B --no-backup restores it" sh -c "'$HOPELESS' -C '$T' node reset n3 --from '$B' --no-backup >/dev/null 2>&1"
+check "  /etc/hello is back in the image" test "$("$HOPELESS" -C "$T" node inspect n3 /etc/hello 2>/dev/null)" = "n3 was here"
+check "  the backup stays, and no other was taken" test "$($A snap ls $P/hopeless-state-n3 | grep -c ' backup-')" = 1
+check "node reset n3 --no-backup: pristine, still one backup" sh -c "'$HOPELESS' -C '$T' node reset n3 --no-backup >/dev/null 2>&1 && test \$($A snap ls $P/hopeless-state-n3 | grep -c ' backup-') = 1 && rm -f '$SCRATCH/c.img' && $A export --no-progress $P/hopeless-state-n3 '$SCRATCH/c.img' >/dev/null 2>&1 && cmp -s '$SCRATCH/c.img' '$SCRATCH/pristine.img'"
 
-check "rbd rm of n3's image (as the admin)" sh -c "rbd -n client.admin rm --no-progress $P/hopeless-state-n3 >/dev/null 2>&1"
+check "rbd rm of n3's image (as the admin)" sh -c "rbd -n client.admin snap purge --no-progress $P/hopeless-state-n3 >/dev/null 2>&1 && rbd -n client.admin rm --no-progress $P/hopeless-state-n3 >/dev/null 2>&1"
 check "node set n3 --state rbd makes its clone again" sh -c "'$HOPELESS' -C '$T' node set n3 --state rbd >/dev/null 2>&1 && rbd -n client.admin info $P/hopeless-state-n3 >/dev/null"
 ID3=$(rbd -n client.admin info --format json $P/hopeless-state-n3 | sed 's/.*"block_name_prefix":"rbd_data\.\([0-9a-f]*\)".*/\1/')
 mkkeyring n3 10.9.7.13
 check "and n3's key reaches the new image's header" asrados n3 stat rbd_header.$ID3
 
+# An image made before clones got their "pristine" snapshot: reset still
+# renames it aside and clones a fresh one (which has the snapshot).
+check "an image without the snapshot pristine (as made before)" sh -c "$A snap rm --no-progress $P/hopeless-state-n3@pristine >/dev/null 2>&1"
+check "node reset n3 of such an image" sh -c "'$HOPELESS' -C '$T' node reset n3 >'$SCRATCH/reset.log' 2>&1 && grep -q 'kept as $P/hopeless-backup-n3-' '$SCRATCH/reset.log'"
+check "  renames it aside and clones a fresh one with pristine" sh -c "$A ls $P | grep -q '^hopeless-backup-n3-' && $A snap ls $P/hopeless-state-n3 | grep -q ' pristine '"
+mkkeyring n3 10.9.7.13
+check "  and n3's key follows the new image" asrados n3 stat rbd_header.$($A info --format json $P/hopeless-state-n3 | sed 's/.*"block_name_prefix":"rbd_data\.\([0-9a-f]*\)".*/\1/')
+
 # node set --state rbd on an image node.
 check "node add n4 --state image" sh -c "'$HOPELESS' -C '$T' node add n4 --ip 10.9.7.14 --mac 52:54:00:00:07:14 --root deb12 --overlay compute --state image >/dev/null 2>&1"
+check_rejects "node reset --from for an image-state node" node reset n4 --from "$B"
 check "node set n4 --state rbd" sh -c "'$HOPELESS' -C '$T' node set n4 --state rbd >/dev/null 2>&1"
+check "node show n4: the RBD image, and the image file it kept" sh -c "'$HOPELESS' -C '$T' node show n4 >'$SCRATCH/show' && grep -qx 'image: RBD $P/hopeless-state-n4 (key client.hopeless-node-n4)' '$SCRATCH/show' && grep -qx 'backups: none' '$SCRATCH/show' && grep -q '^image file: .*/state/10.9.7.14/rw.img (kept' '$SCRATCH/show'"
 check "n4 has its clone, key and hopeless.rbd" sh -c "rbd -n client.admin info $P/hopeless-state-n4 >/dev/null && ceph -n client.admin auth get client.hopeless-node-n4 -o /dev/null && test -s '$T/clients/10.9.7.14/hopeless.rbd'"
 
 # node rm: the key goes, the image stays; --purge takes it aside.
@@ -174,6 +237,7 @@ check "with a new key" sh -c "test -n \"\$(sed -n 's/^secret = //p' '$T/clients/
 check "node rm n1 --purge" sh -c "'$HOPELESS' -C '$T' node rm n1 --purge >'$SCRATCH/rm.log' 2>&1"
 sed 's/^/# /' "$SCRATCH/rm.log"
 check "n1's image is renamed aside, not deleted" sh -c "! rbd -n client.admin info $P/hopeless-state-n1 >/dev/null 2>&1 && rbd -n client.admin ls $P | grep -q '^hopeless-backup-n1-'"
+check "  with its snapshots" sh -c "rbd -n client.admin snap ls $P/\$(rbd -n client.admin ls $P | grep '^hopeless-backup-n1-') | grep -q ' pristine '"
 check "node rm n3 --purge --no-backup" sh -c "'$HOPELESS' -C '$T' node rm n3 --purge --no-backup >/dev/null 2>&1"
-check "n3's image is deleted" sh -c "! rbd -n client.admin ls $P | grep -qx 'hopeless-state-n3'"
+check "n3's image is deleted, backups and all" sh -c "! rbd -n client.admin ls $P | grep -qx 'hopeless-state-n3'"
 done_testing

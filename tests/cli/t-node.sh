@@ -63,6 +63,7 @@ check "show: host overlay path" grep -qx "host overlay: $T/clients/10.9.0.11" "$
 check "show: image size" grep -qx 'image size: 16.0 MiB' "$SCRATCH/show"
 check "show: image usage" grep -q '^image usage: [0-9.]* [KM]iB' "$SCRATCH/show"
 check "show: ssh keys" grep -qx 'ssh host keys: ed25519 ecdsa' "$SCRATCH/show"
+check "show: no backups yet" grep -qx 'backups: none' "$SCRATCH/show"
 
 # set
 check "set tmpfs -> image creates the image" q H node set n2 --state image
@@ -105,6 +106,8 @@ check "backups/ is root-only" test "$(stat -c %a "$T/backups")" = 700
 check "backup holds the node's write" sh -c "debugfs -c -R 'cat /upper/etc/motd' \$(ls -d '$T'/backups/10.9.0.11/rw.img.2*) 2>/dev/null | grep -q 'node motd'"
 check "fresh image has no upper file: inspect shows the root's" test "$(H node inspect n1 /etc/motd 2>/dev/null)" = "root motd"
 check "ssh keys survive reset" test "$(cat "$S1"/ssh_host_*)" = "$keys_before"
+check "show lists the backup and where it is" sh -c "'$HOPELESS' -C '$T' node show n1 | grep -qx \"backups: \$(ls '$T/backups/10.9.0.11') (in $T/backups/10.9.0.11)\""
+check_rejects "reset --from of an image node (files: copied by hand)" node reset n1 --from "$(ls "$T/backups/10.9.0.11")"
 check "reset --no-backup" q H node reset n1 --no-backup
 check "no second backup" test "$(ls "$T/backups/10.9.0.11" | grep -c '^rw\.img\.')" = 1
 check "reset image is 0600" test "$(stat -c %a "$IMG")" = 600
