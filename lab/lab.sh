@@ -81,8 +81,11 @@
 #                      rados_cluster) from etc/heads/NAME/ganesha.conf in a network
 #                      namespace of its own on the lab bridge; dnsmasq and nginx
 #                      stay the lab's single instance; node1 on h1, node2 on h2
-#                      (--nodes 2 is the default), state rbd (the only state
-#                      with --ceph); the lab runs in a private mount namespace
+#                      (--nodes 2 is the default), state rbd; or with --state
+#                      image node1 alone, its rw.img on CephFS behind h1 (the
+#                      failover test; hooks can call head_kill NAME and
+#                      head_takeover DEAD SURVIVOR); the tree is NFSv3; the lab
+#                      runs in a private mount namespace
 # Boot events: 'hopeless serve --events-only' runs in the namespace (events in
 # tree/log/events.log); 'hopeless status' is printed after each successful boot.
 set -euo pipefail
@@ -128,9 +131,9 @@ while [ $# -gt 0 ]; do
 done
 if [ "$CEPH" = 1 ]; then
 	[ "$STATE_SET" = 1 ] || STATE=rbd
-	[ -n "$NODES" ] || NODES=2
-	if [ "$STATE" != rbd ] || [ "$NODES" != 2 ]; then
-		echo "hopeless: lab: --ceph boots two nodes with state rbd (not --state $STATE, --nodes $NODES)" >&2; exit 2
+	if [ -z "$NODES" ]; then NODES=1; [ "$STATE" = rbd ] && NODES=2; fi
+	if { [ "$STATE" = rbd ] && [ "$NODES" != 2 ]; } || { [ "$STATE" = image ] && [ "$NODES" != 1 ]; } || [ "$STATE" = tmpfs ]; then
+		echo "hopeless: lab: --ceph boots two nodes with state rbd, or node1 alone with --state image (not --state $STATE, --nodes $NODES)" >&2; exit 2
 	fi
 	if [ "$NFS_DELAY" != 0 ] || [ "$DHCP_DELAY" != 0 ] || [ "$PROBE" = 1 ] || [ "$MMP" = 1 ] || [ "$ROOT" != busybox ]; then
 		echo "hopeless: lab: --ceph goes with neither --nfs-delay, --dhcp-delay, --probe-security, --mmp nor --root debian" >&2; exit 2
@@ -609,10 +612,12 @@ if [ "$CEPH" = 1 ]; then
 	"$HOPELESS" -C "$TREE" head add h1 --ip "$H1_IP" >/dev/null
 	"$HOPELESS" -C "$TREE" head add h2 --ip "$H2_IP" >/dev/null
 	hl node set "$NODE" --head h1,h2 >/dev/null
-	hl node set "$NODE2" --head h2,h1 >/dev/null
-	mkdir -p "$TREE/clients/$NODE2_IP/etc/hopeless-lab"
 	echo "host $NODE" > "$TREE/clients/$NODE_IP/etc/hopeless-lab/all"
-	echo "host $NODE2" > "$TREE/clients/$NODE2_IP/etc/hopeless-lab/all"
+	if [ "$NODES" = 2 ]; then
+		hl node set "$NODE2" --head h2,h1 >/dev/null
+		mkdir -p "$TREE/clients/$NODE2_IP/etc/hopeless-lab"
+		echo "host $NODE2" > "$TREE/clients/$NODE2_IP/etc/hopeless-lab/all"
+	fi
 fi
 if [ -n "$HOOK" ]; then
 	# shellcheck source=/dev/null
@@ -717,11 +722,13 @@ start_head() { # NAME IP
 	ip -n "$hns" link set eth0 up
 	run_head_ganesha "$name" "$hns" "$ip"
 }
-# run_head_ganesha NAME NETNS IP: the ganesha of head NAME (its node id and
-# address) in NETNS; waits until it listens on IP.
+# run_head_ganesha NAME NETNS IP [HOST]: the ganesha of head NAME (its
+# node id and address) in NETNS; waits until it listens on IP. Its own
+# rpcbind (NFSv3) and /run, or with HOST (a takeover) HOST's.
 run_head_ganesha() {
-	local name=$1 hns=$2 ip=$3
-	mkdir -p "$WORK/ganesha-lib-$name" "$WORK/ganesha-run-$name"
+	local name=$1 hns=$2 ip=$3 host=${4:-$1} lib=$WORK/ganesha-lib-$1
+	[ -z "${4:-}" ] || lib=$WORK/ganesha-lib-$1-on-$4
+	mkdir -p "$lib" "$WORK/ganesha-run-$host"
 	ip netns exec "$hns" unshare -m --propagation private sh -c '
 		set -e
 		mkdir -p /var/lib/nfs
@@ -729,12 +736,14 @@ run_head_ganesha() {
 		mount --bind "$2" /run
 		mkdir -p /run/ganesha
 		# NFSv3: an rpcbind of its own (its socket is in this /run)
-		rpcbind -f -w & echo $! > "$7"
-		for _ in $(seq 1 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
+		if [ "$8" = own ]; then
+			rpcbind -f -w & echo $! > "$7"
+			for _ in $(seq 1 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
+		fi
 		CEPH_CONF=$6 exec ganesha.nfsd -F -f "$3" -L "$4" -p "$5" -N NIV_EVENT' sh \
-		"$WORK/ganesha-lib-$name" "$WORK/ganesha-run-$name" "$TREE/etc/heads/$name/ganesha.conf" \
-		"$WORK/ganesha-$name.log" "/run/ganesha/ganesha.pid" "$WORK/ceph/ceph.conf" \
-		"$WORK/rpcbind-$name.pid" >"$WORK/ganesha-$name.out" 2>&1 &
+		"$lib" "$WORK/ganesha-run-$host" "$TREE/etc/heads/$name/ganesha.conf" \
+		"$WORK/ganesha-$name${4:+-on-$4}.log" "/run/ganesha/$name.pid" "$WORK/ceph/ceph.conf" \
+		"$WORK/rpcbind-$name.pid" "$([ -n "${4:-}" ] || echo own)" >"$WORK/ganesha-$name.out" 2>&1 &
 	HEAD_PID[$name]=$!
 	PIDS+=("$!")
 	for _ in $(seq 1 150); do
@@ -745,6 +754,28 @@ run_head_ganesha() {
 	ip netns exec "$hns" ss -ltn | grep -Fq "$ip]:2049 " ||
 		{ echo "hopeless: lab: head $name's nfs-ganesha did not start (see $WORK/ganesha-$name.log)" >&2; exit 1; }
 	say "head $name: nfs-ganesha (pid ${HEAD_PID[$name]}, node id $name) listening on $ip in namespace $hns"
+}
+head_ip() { case $1 in h1) echo "$H1_IP" ;; h2) echo "$H2_IP" ;; esac; }
+# head_kill NAME: head NAME dies: SIGKILL to its ganesha, its address gone.
+head_kill() {
+	kill -KILL "${HEAD_PID[$1]}" 2>/dev/null || true
+	wait "${HEAD_PID[$1]}" 2>/dev/null || true
+	ip -n "$(head_ns "$1")" addr del "$(head_ip "$1")/24" dev eth0
+}
+# head_takeover DEAD SURVIVOR: what the survivor does for a dead head (the
+# lab's stand-in for the site's mechanism, docs/scale-out.md "Failover"):
+# the dead head's address on its own interface, announced by gratuitous
+# ARP, and a ganesha with the dead head's generated configuration (its
+# address, its node id in the grace database) beside its own, registered
+# with its own rpcbind.
+head_takeover() {
+	local dead=$1 surv=$2 sns dip
+	sns=$(head_ns "$surv") dip=$(head_ip "$dead")
+	ip -n "$sns" addr add "$dip/24" dev eth0
+	ip netns exec "$sns" busybox arping -U -c 1 -I eth0 "$dip" >/dev/null 2>&1 || true
+	HEAD_ADDR_UP=$(date +%s.%N)
+	say "takeover: $dead's address $dip up on $surv"
+	run_head_ganesha "$dead" "$sns" "$dip" "$surv"
 }
 
 DNSMASQ_UP=0 GANESHA_UP=0
