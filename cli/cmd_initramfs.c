@@ -95,6 +95,9 @@ static int build(struct tree *t, const char *root, int rescue, char *nics, char 
 		corev[nc] = initramfs_default_core[nc];
 	if (root_has_rbd_node(t, root))
 		corev[nc++] = "rbd";
+	/* nfs (v2/v3 as options) does not pull the v3 client in by itself. */
+	if (!strcmp(t->conf.nfs_version, "3"))
+		corev[nc++] = "nfsv3";
 	corev[nc] = NULL;
 	if (extra && split_list(extra, corev + nc, 80 - nc) < 0)
 		return cli_error(w, "--modules: want a comma-separated list of module names");

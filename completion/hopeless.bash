@@ -38,7 +38,7 @@ _hopeless() {
 		COMPREPLY=($(compgen -W "--fanout --timeout --help" -- "$cur")) ;;
 	console) COMPREPLY=($(compgen -W "--log --raw --record --help" -- "$cur")) ;;
 	serve) COMPREPLY=($(compgen -W "--events-only --no-consoles --foreground --listen --help" -- "$cur")) ;;
-	lab) COMPREPLY=($(compgen -W "--boot --state --boots --workdir --keep --timeout --kernel --nic --nics --nodes --append --rescue-shell --hook --firmware --transport --help" -- "$cur")) ;;
+	lab) COMPREPLY=($(compgen -W "--boot --state --boots --workdir --keep --timeout --kernel --nic --nics --nodes --append --rescue-shell --hook --firmware --transport --ceph --twin --hold --help" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
 	esac
 }

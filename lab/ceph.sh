@@ -137,6 +137,10 @@ bluestore block size = 10737418240
 osd memory target = 1073741824
 bluestore cache autotune = true
 osd fast shutdown = true
+# A client that dies without unmapping (a node powered off with its RBD
+# upper mounted) keeps its watch, and so its image's exclusive lock, for
+# this long; 30 s by default. The node's next boot waits for it.
+osd client watch timeout = 15
 
 [mds]
 mds data = $w/mds

@@ -73,24 +73,35 @@
 #                      export and to write the shared roots and its host
 #                      overlay (LAB: ... refused|ALLOWED), while a VM with an
 #                      unregistered MAC tries to boot for 25 s
-#   --ceph             also run a one-machine Ceph cluster (lab/ceph.sh: mon, mgr,
-#                      OSD, MDS, CephFS, rbd pool) on the server's address in the
-#                      namespace, in WORKDIR/ceph, for hooks; nothing boots from it
+#   --ceph             boot from a one-machine Ceph cluster (lab/ceph.sh: mon, mgr,
+#                      OSD, MDS, CephFS, rbd pool) on the server's address, in
+#                      WORKDIR/ceph: the tree on CephFS (ceph-fuse at
+#                      WORKDIR/cephfs, the tree is its /hopeless), two heads h1
+#                      and h2 (hopeless head add), each an nfs-ganesha (FSAL_CEPH,
+#                      rados_cluster) from etc/heads/NAME/ganesha.conf in a network
+#                      namespace of its own on the lab bridge; dnsmasq and nginx
+#                      stay the lab's single instance; node1 on h1, node2 on h2
+#                      (--nodes 2 is the default), state rbd; or with --state
+#                      image node1 alone, its rw.img on CephFS behind h1 (the
+#                      failover test; hooks can call head_kill NAME and
+#                      head_takeover DEAD SURVIVOR); the tree is NFSv3; the lab
+#                      runs in a private mount namespace
 # Boot events: 'hopeless serve --events-only' runs in the namespace (events in
 # tree/log/events.log); 'hopeless status' is printed after each successful boot.
 set -euo pipefail
 
 HOPELESS=${HOPELESS:-hopeless}
+LAB_ARGS=("$@")
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BOOT=ipxe STATE=image BOOTS=1 KEEP=0 WORK="" TIMEOUT=300
 KERNEL=cloud NIC=virtio NICS=1 NFS_DELAY=0 DHCP_DELAY=0 SERVERS=normal APPEND=""
-RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES=1 PROBE=0 ROOT=busybox HOOK= FIRMWARE=bios TRANSPORT=http CEPH=0
+RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES="" STATE_SET=0 PROBE=0 ROOT=busybox HOOK= FIRMWARE=bios TRANSPORT=http CEPH=0
 
 num() { case "$2" in ''|*[!0-9]*) echo "hopeless: lab: $1 $2: want a number of seconds" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--boot) BOOT=$2; shift 2 ;;
-	--state) STATE=$2; shift 2 ;;
+	--state) STATE=$2; STATE_SET=1; shift 2 ;;
 	--boots) BOOTS=$2; shift 2 ;;
 	--workdir) WORK=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
@@ -118,8 +129,24 @@ while [ $# -gt 0 ]; do
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
+if [ "$CEPH" = 1 ]; then
+	[ "$STATE_SET" = 1 ] || STATE=rbd
+	if [ -z "$NODES" ]; then NODES=1; [ "$STATE" = rbd ] && NODES=2; fi
+	if { [ "$STATE" = rbd ] && [ "$NODES" != 2 ]; } || { [ "$STATE" = image ] && [ "$NODES" != 1 ]; } || [ "$STATE" = tmpfs ]; then
+		echo "hopeless: lab: --ceph boots two nodes with state rbd, or node1 alone with --state image (not --state $STATE, --nodes $NODES)" >&2; exit 2
+	fi
+	if [ "$NFS_DELAY" != 0 ] || [ "$DHCP_DELAY" != 0 ] || [ "$PROBE" = 1 ] || [ "$MMP" = 1 ] || [ "$ROOT" != busybox ]; then
+		echo "hopeless: lab: --ceph goes with neither --nfs-delay, --dhcp-delay, --probe-security, --mmp nor --root debian" >&2; exit 2
+	fi
+	if [ "$TWIN" = 1 ] && [ "$HOLD" = 0 ]; then
+		echo "hopeless: lab: --twin needs --hold S" >&2; exit 2
+	fi
+elif [ "$STATE" = rbd ]; then
+	echo "hopeless: lab: --state rbd needs --ceph" >&2; exit 2
+fi
+[ -n "$NODES" ] || NODES=1
 case "$BOOT" in ipxe|pxelinux|grub|direct) ;; *) echo "hopeless: lab: --boot $BOOT: want ipxe, pxelinux, grub or direct" >&2; exit 2 ;; esac
-case "$STATE" in image|tmpfs) ;; *) echo "hopeless: lab: --state $STATE: want image or tmpfs" >&2; exit 2 ;; esac
+case "$STATE" in image|tmpfs|rbd) ;; *) echo "hopeless: lab: --state $STATE: want image, tmpfs or rbd (with --ceph)" >&2; exit 2 ;; esac
 case "$BOOTS" in [1-9]) ;; *) echo "hopeless: lab: --boots $BOOTS: want 1 to 9" >&2; exit 2 ;; esac
 case "$KERNEL" in cloud|generic) ;; *) echo "hopeless: lab: --kernel $KERNEL: want cloud or generic" >&2; exit 2 ;; esac
 case "$NIC" in virtio) NIC_DEV=virtio-net-pci ;; e1000) NIC_DEV=e1000 ;;
@@ -137,7 +164,7 @@ case "$ROOT" in busybox|debian) ;; *) echo "hopeless: lab: --root $ROOT: want bu
 if [ "$ROOT" = debian ] && [ "$PROBE" = 1 ]; then
 	echo "hopeless: lab: --probe-security needs the busybox root (its init runs the probes)" >&2; exit 2
 fi
-if [ "$NODES" = 2 ] && { [ "$TWIN" = 1 ] || [ "$PROBE" = 1 ] || [ "$BOOT" = direct ] || [ "$EXPECT_FAIL" = 1 ]; }; then
+if [ "$NODES" = 2 ] && [ "$CEPH" = 0 ] && { [ "$TWIN" = 1 ] || [ "$PROBE" = 1 ] || [ "$BOOT" = direct ] || [ "$EXPECT_FAIL" = 1 ]; }; then
 	echo "hopeless: lab: --nodes 2 goes with neither --twin, --probe-security, --boot direct nor --expect-fail" >&2; exit 2
 fi
 if [ "$NODES" = 2 ] && { [ "$NFS_DELAY" != 0 ] || [ "$DHCP_DELAY" != 0 ]; }; then
@@ -146,7 +173,7 @@ fi
 if [ "$PROBE" = 1 ] && { [ "$TWIN" = 1 ] || [ "$EXPECT_FAIL" = 1 ]; }; then
 	echo "hopeless: lab: --probe-security goes with neither --twin nor --expect-fail" >&2; exit 2
 fi
-if [ "$TWIN" = 1 ] && { [ "$HOLD" = 0 ] || [ "$STATE" != image ]; }; then
+if [ "$TWIN" = 1 ] && [ "$CEPH" = 0 ] && { [ "$HOLD" = 0 ] || [ "$STATE" != image ]; }; then
 	echo "hopeless: lab: --twin needs --hold S and --state image" >&2; exit 2
 fi
 if [ -n "$HOOK" ] && [ ! -r "$HOOK" ]; then
@@ -154,6 +181,18 @@ if [ -n "$HOOK" ] && [ ! -r "$HOOK" ]; then
 fi
 KERNEL_CACHE=${HOPELESS_KERNEL_CACHE:-$SRC_DIR/cache/kernels/$KERNEL/root}
 [ "$(id -u)" = 0 ] || { echo "hopeless: lab: needs root (network namespaces, tap devices)" >&2; exit 1; }
+# --ceph: the CephFS mount (ceph-fuse) and the heads' namespaces belong to
+# this run only: the lab re-runs itself in a private mount namespace.
+if [ "$CEPH" = 1 ] && [ -z "${HOPELESS_LAB_MNTNS:-}" ]; then
+	exec unshare -m --propagation private env HOPELESS_LAB_MNTNS=1 HOPELESS="$HOPELESS" bash "$0" "${LAB_ARGS[@]}"
+fi
+if [ "$CEPH" = 1 ]; then
+	for tool in ceph-mon ceph-fuse ganesha-rados-grace nsenter; do
+		command -v "$tool" >/dev/null || { echo "hopeless: lab: $tool missing (run: make deps)" >&2; exit 1; }
+	done
+	[ -e /usr/lib/x86_64-linux-gnu/ganesha/libfsalceph.so ] ||
+		{ echo "hopeless: lab: nfs-ganesha-ceph (FSAL_CEPH) missing (run: make deps)" >&2; exit 1; }
+fi
 for tool in qemu-system-x86_64 dnsmasq ganesha.nfsd busybox ip $([ "$TRANSPORT" = http ] && echo nginx); do
 	command -v "$tool" >/dev/null || { echo "hopeless: lab: $tool missing (run: make deps)" >&2; exit 1; }
 done
@@ -192,6 +231,18 @@ cleanup() {
 	done
 	if declare -F hook_teardown >/dev/null; then hook_teardown || true; fi
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	if [ "$CEPH" = 1 ]; then
+		# the heads and the services let go of CephFS before it is unmounted
+		for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+		if [ -n "${FUSE_PID:-}" ]; then
+			umount "$WORK/cephfs" 2>/dev/null || umount -l "$WORK/cephfs" 2>/dev/null || true
+			kill "$FUSE_PID" 2>/dev/null || true
+			wait "$FUSE_PID" 2>/dev/null || true
+		fi
+		for f in "$WORK"/rpcbind-*.pid; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+		ip netns del "hl-h1-$ID" 2>/dev/null || true
+		ip netns del "hl-h2-$ID" 2>/dev/null || true
+	fi
 	if declare -F ceph_stop >/dev/null; then ceph_stop "$WORK/ceph" || true; fi
 	sleep 0.3
 	ip netns del "$NS" 2>/dev/null || true
@@ -410,6 +461,59 @@ REPORT
 	chmod 755 "$o/usr/local/sbin/hopeless-lab-report"
 }
 
+# The lab's network namespace, its bridge with the server's address and the
+# VMs' taps.
+make_netns() {
+	say "starting namespace $NS (bridge $BR, server $SERVER)"
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	ip -n "$NS" link add "$BR" type bridge
+	ip -n "$NS" addr add "$SERVER/24" dev "$BR"
+	# A ULA and router advertisements: iPXE otherwise waits ~16 s for IPv6.
+	ip -n "$NS" addr add "fd00:${NET_B}:${NET_C}::1/64" dev "$BR" nodad
+	ip -n "$NS" link set "$BR" up
+	ip -n "$NS" tuntap add dev "$TAP" mode tap
+	ip -n "$NS" link set "$TAP" master "$BR" up
+	if [ "$NICS" = 2 ]; then
+		# A tap on no bridge: the guest sees a link, and nobody ever answers.
+		ip -n "$NS" tuntap add dev "$TAP0" mode tap
+		ip -n "$NS" link set "$TAP0" up
+	fi
+	if [ "$TWIN" = 1 ]; then
+		ip -n "$NS" tuntap add dev "$TAP2" mode tap
+		ip -n "$NS" link set "$TAP2" master "$BR" up
+	fi
+	if [ "$NODES" = 2 ]; then
+		ip -n "$NS" tuntap add dev "$TAPN2" mode tap
+		ip -n "$NS" link set "$TAPN2" master "$BR" up
+	fi
+	if [ "$PROBE" = 1 ]; then
+		ip -n "$NS" tuntap add dev "$TAPX" mode tap
+		ip -n "$NS" link set "$TAPX" master "$BR" up
+	fi
+}
+
+# --ceph: the network first (Ceph listens on the server's address), Ceph,
+# CephFS mounted by ceph-fuse in the lab's network namespace (nsenter: the
+# mount stays in the lab's mount namespace, where every later command and
+# service sees it), the tree made on it at /hopeless.
+if [ "$CEPH" = 1 ]; then
+	. "$(dirname "$0")/ceph.sh"
+	make_netns
+	say "starting Ceph on $SERVER in $WORK/ceph"
+	ceph_start "$NS" "$SERVER" "$WORK/ceph" || exit 1
+	say "Ceph is up (HEALTH_OK, CephFS up:active; CEPH_CONF=$WORK/ceph/ceph.conf)"
+	mkdir -p "$WORK/cephfs"
+	# --client_oc=false: each write reaches the OSDs before it returns
+	# (syncfs does not reach ceph-fuse; docs/scale-out.md)
+	nsenter --net="/run/netns/$NS" ceph-fuse -f -c "$WORK/ceph/ceph.conf" -n client.admin \
+		--client_oc=false "$WORK/cephfs" >"$WORK/ceph-fuse.log" 2>&1 &
+	FUSE_PID=$!
+	for _ in $(seq 1 100); do mountpoint -q "$WORK/cephfs" && break; sleep 0.1; done
+	mountpoint -q "$WORK/cephfs" || { echo "hopeless: lab: ceph-fuse did not mount CephFS (see $WORK/ceph-fuse.log)" >&2; exit 1; }
+	TREE=$WORK/cephfs/hopeless
+	say "CephFS mounted on $WORK/cephfs (ceph-fuse pid $FUSE_PID); the tree is its /hopeless"
+fi
 say "creating the tree $TREE"
 IMAGE_SIZE=64M INIT_APPEND="console=ttyS0 loglevel=4 panic=-1"
 if [ "$ROOT" = debian ]; then
@@ -420,6 +524,24 @@ fi
 "$HOPELESS" -C "$TREE" init --server "$SERVER" --netmask 255.255.255.0 --interface "$BR" \
 	--append "$INIT_APPEND" --image-size "$IMAGE_SIZE" >/dev/null
 [ "$TRANSPORT" = tftp ] && sed -i 's/^http_port = .*/http_port = 0/' "$TREE/hopeless.conf"
+if [ "$CEPH" = 1 ]; then
+	# The heads' ganesha and the CLI find the cluster through ceph_conf; the
+	# nodes' kernels reach the monitor at ceph_mons; the tree is CephFS's /hopeless.
+	printf 'ceph_conf = %s\nceph_path = /hopeless\nceph_mons = %s:6789\n' "$WORK/ceph/ceph.conf" "$SERVER" >> "$TREE/hopeless.conf"
+	# NFSv3: nfs-ganesha 4.3's FSAL_CEPH advertises NFSv4 ACLs but answers a
+	# read of one with nothing, so a node's overlayfs cannot copy a directory
+	# of an NFSv4 layer up (EOPNOTSUPP on every write; docs/scale-out.md).
+	sed -i 's/^nfs_version = .*/nfs_version = 3/' "$TREE/hopeless.conf"
+fi
+# hl ARGS...: hopeless on the tree; with --ceph inside the lab's network
+# namespace, where the monitor is (node add|set --state rbd run rbd and ceph).
+hl() {
+	if [ "$CEPH" = 1 ]; then
+		ip netns exec "$NS" "$HOPELESS" -C "$TREE" "$@"
+	else
+		"$HOPELESS" -C "$TREE" "$@"
+	fi
+}
 if [ "$ROOT" = busybox ]; then
 	"$HOPELESS" -C "$TREE" root add lab-root --from "$SRC" >/dev/null
 	"$HOPELESS" -C "$TREE" overlay add compute >/dev/null
@@ -461,14 +583,14 @@ NODE_BOOT=$BOOT
 node_args=(node add "$NODE" --ip "$NODE_IP" --mac "$MAC" --root lab-root --overlay compute
 	--state "$STATE" --boot "$NODE_BOOT")
 [ -n "$APPEND" ] && node_args+=(--append "$APPEND")
-"$HOPELESS" -C "$TREE" "${node_args[@]}"
+hl "${node_args[@]}"
 mkdir -p "$TREE/clients/$NODE_IP/etc/hopeless-lab"
 echo host > "$TREE/clients/$NODE_IP/etc/hopeless-lab/all"
 if [ "$NODES" = 2 ] || [ "$PROBE" = 1 ]; then
 	node2_args=(node add "$NODE2" --ip "$NODE2_IP" --mac "$MACN2" --root lab-root --overlay storage
 		--state "$STATE" --boot "$NODE_BOOT")
 	[ -n "$APPEND" ] && node2_args+=(--append "$APPEND")
-	"$HOPELESS" -C "$TREE" "${node2_args[@]}"
+	hl "${node2_args[@]}"
 fi
 if [ "$PROBE" = 1 ]; then
 	echo "$SERVER $NODE_IP $NODE2_IP" > "$TREE/clients/$NODE_IP/etc/hopeless-lab/probe"
@@ -483,6 +605,20 @@ if [ "$MMP" = 1 ]; then
 	img=$TREE/state/$NODE_IP/rw.img
 	mkfs.ext4 -q -F -L hopeless-state -O mmp -E mmp_update_interval=5,lazy_itable_init=0,lazy_journal_init=0 "$img"
 fi
+# --ceph: two heads on the lab network, node1 served by h1 and node2 by h2
+# (each with the other as its fallback), and each node's host layer says whose it is.
+H1_IP=$SUBNET.2 H2_IP=$SUBNET.3
+if [ "$CEPH" = 1 ]; then
+	"$HOPELESS" -C "$TREE" head add h1 --ip "$H1_IP" >/dev/null
+	"$HOPELESS" -C "$TREE" head add h2 --ip "$H2_IP" >/dev/null
+	hl node set "$NODE" --head h1,h2 >/dev/null
+	echo "host $NODE" > "$TREE/clients/$NODE_IP/etc/hopeless-lab/all"
+	if [ "$NODES" = 2 ]; then
+		hl node set "$NODE2" --head h2,h1 >/dev/null
+		mkdir -p "$TREE/clients/$NODE2_IP/etc/hopeless-lab"
+		echo "host $NODE2" > "$TREE/clients/$NODE2_IP/etc/hopeless-lab/all"
+	fi
+fi
 if [ -n "$HOOK" ]; then
 	# shellcheck source=/dev/null
 	. "$HOOK"
@@ -492,49 +628,23 @@ ib_args=(initramfs build --root lab-root)
 [ "$RESCUE" = 1 ] && ib_args+=(--rescue-shell)
 "$HOPELESS" -C "$TREE" "${ib_args[@]}"
 "$HOPELESS" -C "$TREE" config
+if [ "$CEPH" = 1 ]; then
+	# Both heads' node ids in the one grace database (a head whose id is not
+	# there exits at start).
+	ceph_cmd "$WORK/ceph" ganesha-rados-grace --cephconf "$WORK/ceph/ceph.conf" --userid ganesha \
+		--pool nfs-ganesha --ns grace add h1 h2 >"$WORK/grace-add.log" 2>&1 ||
+		{ echo "hopeless: lab: ganesha-rados-grace add h1 h2 failed (see $WORK/grace-add.log)" >&2; exit 1; }
+fi
 
 # The node's kernel command line as the iPXE script passes it, without
 # BOOTIF (which names the NIC that PXE-booted: a direct boot has none).
-node_cmdline() {
-	sed -n 's/^kernel [^ ]* //p' "$TREE"/tftp/ipxe/"$(echo "$MAC" | tr : -)".ipxe |
+node_cmdline() { # [MAC]: node1's without one
+	sed -n 's/^kernel [^ ]* //p' "$TREE"/tftp/ipxe/"$(echo "${1:-$MAC}" | tr : -)".ipxe |
 		sed 's/initrd=[^ ]* //; s/ BOOTIF=[^ ]*//'
 }
 
 # ---- the network and the services ----
-say "starting namespace $NS (bridge $BR, server $SERVER)"
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-ip -n "$NS" link add "$BR" type bridge
-ip -n "$NS" addr add "$SERVER/24" dev "$BR"
-# A ULA and router advertisements: iPXE otherwise waits ~16 s for IPv6.
-ip -n "$NS" addr add "fd00:${NET_B}:${NET_C}::1/64" dev "$BR" nodad
-ip -n "$NS" link set "$BR" up
-ip -n "$NS" tuntap add dev "$TAP" mode tap
-ip -n "$NS" link set "$TAP" master "$BR" up
-if [ "$NICS" = 2 ]; then
-	# A tap on no bridge: the guest sees a link, and nobody ever answers.
-	ip -n "$NS" tuntap add dev "$TAP0" mode tap
-	ip -n "$NS" link set "$TAP0" up
-fi
-if [ "$TWIN" = 1 ]; then
-	ip -n "$NS" tuntap add dev "$TAP2" mode tap
-	ip -n "$NS" link set "$TAP2" master "$BR" up
-fi
-if [ "$NODES" = 2 ]; then
-	ip -n "$NS" tuntap add dev "$TAPN2" mode tap
-	ip -n "$NS" link set "$TAPN2" master "$BR" up
-fi
-if [ "$PROBE" = 1 ]; then
-	ip -n "$NS" tuntap add dev "$TAPX" mode tap
-	ip -n "$NS" link set "$TAPX" master "$BR" up
-fi
-
-if [ "$CEPH" = 1 ]; then
-	. "$(dirname "$0")/ceph.sh"
-	say "starting Ceph on $SERVER in $WORK/ceph"
-	ceph_start "$NS" "$SERVER" "$WORK/ceph" || exit 1
-	say "Ceph is up (HEALTH_OK, CephFS up:active; CEPH_CONF=$WORK/ceph/ceph.conf)"
-fi
+[ "$CEPH" = 1 ] || make_netns
 
 # The boot event receiver (hopeless serve --events-only) on $SERVER:514.
 ip netns exec "$NS" "$HOPELESS" -C "$TREE" serve --events-only --foreground >"$WORK/serve.log" 2>&1 &
@@ -595,9 +705,84 @@ start_nginx() {
 }
 [ "$TRANSPORT" = http ] && start_nginx
 
+# --ceph: each head in a network namespace of its own (hl-NAME-ID), its
+# veth on the lab bridge carrying the head's address, running nfs-ganesha
+# from etc/heads/NAME/ganesha.conf in a private mount namespace (its own
+# /run and /var/lib/nfs). The ganesha's PID is HEAD_PID[NAME].
+declare -A HEAD_PID=()
+head_ns() { echo "hl-$1-$ID"; }
+start_head() { # NAME IP
+	local name=$1 ip=$2 hns
+	hns=$(head_ns "$1")
+	ip netns add "$hns"
+	ip -n "$hns" link set lo up
+	ip -n "$NS" link add "hlv$name$ID" type veth peer name eth0 netns "$hns"
+	ip -n "$NS" link set "hlv$name$ID" master "$BR" up
+	ip -n "$hns" addr add "$ip/24" dev eth0
+	ip -n "$hns" link set eth0 up
+	run_head_ganesha "$name" "$hns" "$ip"
+}
+# run_head_ganesha NAME NETNS IP [HOST]: the ganesha of head NAME (its
+# node id and address) in NETNS; waits until it listens on IP. Its own
+# rpcbind (NFSv3) and /run, or with HOST (a takeover) HOST's.
+run_head_ganesha() {
+	local name=$1 hns=$2 ip=$3 host=${4:-$1} lib=$WORK/ganesha-lib-$1
+	[ -z "${4:-}" ] || lib=$WORK/ganesha-lib-$1-on-$4
+	mkdir -p "$lib" "$WORK/ganesha-run-$host"
+	ip netns exec "$hns" unshare -m --propagation private sh -c '
+		set -e
+		mkdir -p /var/lib/nfs
+		mount --bind "$1" /var/lib/nfs
+		mount --bind "$2" /run
+		mkdir -p /run/ganesha
+		# NFSv3: an rpcbind of its own (its socket is in this /run)
+		if [ "$8" = own ]; then
+			rpcbind -f -w & echo $! > "$7"
+			for _ in $(seq 1 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
+		fi
+		CEPH_CONF=$6 exec ganesha.nfsd -F -f "$3" -L "$4" -p "$5" -N NIV_EVENT' sh \
+		"$lib" "$WORK/ganesha-run-$host" "$TREE/etc/heads/$name/ganesha.conf" \
+		"$WORK/ganesha-$name${4:+-on-$4}.log" "/run/ganesha/$name.pid" "$WORK/ceph/ceph.conf" \
+		"$WORK/rpcbind-$name.pid" "$([ -n "${4:-}" ] || echo own)" >"$WORK/ganesha-$name.out" 2>&1 &
+	HEAD_PID[$name]=$!
+	PIDS+=("$!")
+	for _ in $(seq 1 150); do
+		ip netns exec "$hns" ss -ltn 2>/dev/null | grep -Fq "$ip]:2049 " && break
+		kill -0 "${HEAD_PID[$name]}" 2>/dev/null || break
+		sleep 0.2
+	done
+	ip netns exec "$hns" ss -ltn | grep -Fq "$ip]:2049 " ||
+		{ echo "hopeless: lab: head $name's nfs-ganesha did not start (see $WORK/ganesha-$name.log)" >&2; exit 1; }
+	say "head $name: nfs-ganesha (pid ${HEAD_PID[$name]}, node id $name) listening on $ip in namespace $hns"
+}
+head_ip() { case $1 in h1) echo "$H1_IP" ;; h2) echo "$H2_IP" ;; esac; }
+# head_kill NAME: head NAME dies: SIGKILL to its ganesha, its address gone.
+head_kill() {
+	kill -KILL "${HEAD_PID[$1]}" 2>/dev/null || true
+	wait "${HEAD_PID[$1]}" 2>/dev/null || true
+	ip -n "$(head_ns "$1")" addr del "$(head_ip "$1")/24" dev eth0
+}
+# head_takeover DEAD SURVIVOR: what the survivor does for a dead head (the
+# lab's stand-in for the site's mechanism, docs/scale-out.md "Failover"):
+# the dead head's address on its own interface, announced by gratuitous
+# ARP, and a ganesha with the dead head's generated configuration (its
+# address, its node id in the grace database) beside its own, registered
+# with its own rpcbind.
+head_takeover() {
+	local dead=$1 surv=$2 sns dip
+	sns=$(head_ns "$surv") dip=$(head_ip "$dead")
+	ip -n "$sns" addr add "$dip/24" dev eth0
+	ip netns exec "$sns" busybox arping -U -c 1 -I eth0 "$dip" >/dev/null 2>&1 || true
+	HEAD_ADDR_UP=$(date +%s.%N)
+	say "takeover: $dead's address $dip up on $surv"
+	run_head_ganesha "$dead" "$sns" "$dip" "$surv"
+}
+
 DNSMASQ_UP=0 GANESHA_UP=0
 if [ "$DHCP_DELAY" = 0 ]; then start_dnsmasq; DNSMASQ_UP=1; fi
-if [ "$NFS_DELAY" = 0 ]; then start_ganesha; GANESHA_UP=1; fi
+if [ "$CEPH" = 1 ]; then
+	start_head h1 "$H1_IP"; start_head h2 "$H2_IP"; GANESHA_UP=1
+elif [ "$NFS_DELAY" = 0 ]; then start_ganesha; GANESHA_UP=1; fi
 
 # ---- boot the node ----
 # start_qemu LOG TAP MAC [extra qemu args...]: starts a VM in the namespace;
@@ -901,15 +1086,35 @@ boot_pair() { # $1: boot number
 	: > "$log1"; : > "$log2"
 	start=$(date +%s.%N)
 	say "boot $n: starting qemu for $NODE and $NODE2 ($BOOT boot, $NIC NIC, $KERNEL kernel, state $STATE)"
-	start_qemu "$log1" "$TAP" "$MAC" -boot n
+	if [ "$BOOT" = direct ]; then
+		say "boot $n: $NODE command line: $(node_cmdline "$MAC")"
+		say "boot $n: $NODE2 command line: $(node_cmdline "$MACN2")"
+		start_qemu "$log1" "$TAP" "$MAC" $(boot_args) -append "$(node_cmdline "$MAC")"
+	else
+		start_qemu "$log1" "$TAP" "$MAC" -boot n
+	fi
 	local q1=$QPID
-	start_qemu "$log2" "$TAPN2" "$MACN2" -boot n
+	if [ "$BOOT" = direct ]; then
+		start_qemu "$log2" "$TAPN2" "$MACN2" $(boot_args) -append "$(node_cmdline "$MACN2")"
+	else
+		start_qemu "$log2" "$TAPN2" "$MACN2" -boot n
+	fi
 	local q2=$QPID
-	local up1="" up2="" deadline=$(( $(date +%s) + TIMEOUT ))
+	local up1="" up2="" twin=0 deadline=$(( $(date +%s) + TIMEOUT ))
 	while kill -0 "$q1" 2>/dev/null || kill -0 "$q2" 2>/dev/null; do
 		if [ -z "$up1" ] && grep -q "HOPELESS-LAB-MARKER up" "$log1"; then
 			up1=$(since "$start"); say "boot $n: $NODE: HOPELESS-LAB-MARKER up"
 			if declare -F hook_up >/dev/null; then say "hook: boot $n is up ($NODE)"; hook_up "$n"; fi
+			# --twin (with --ceph): node1's identity again while node1 holds
+			if [ "$TWIN" = 1 ] && [ "$n" = 1 ]; then twin=1; boot_twin; fi
+		fi
+		if [ "$twin" = 1 ] && grep -q "boot failed:\|attempt [0-9]* failed" "$WORK/console-twin.log"; then
+			say "twin: $(grep -m1 "boot failed:\|attempt [0-9]* failed" "$WORK/console-twin.log" | tr -d '\r' | sed 's/^\[ *[0-9.]*\] //'); stopping it"
+			kill "$TWIN_PID" 2>/dev/null || true
+			wait "$TWIN_PID" 2>/dev/null || true
+		fi
+		if [ "$twin" = 1 ] && ! kill -0 "$TWIN_PID" 2>/dev/null; then
+			twin=2; say "twin: qemu exited"
 		fi
 		if [ -z "$up2" ] && grep -q "HOPELESS-LAB-MARKER up" "$log2"; then
 			up2=$(since "$start"); say "boot $n: $NODE2: HOPELESS-LAB-MARKER up"
@@ -923,6 +1128,17 @@ boot_pair() { # $1: boot number
 	done
 	wait "$q1" 2>/dev/null || true
 	wait "$q2" 2>/dev/null || true
+	if [ "$twin" = 1 ]; then
+		# the nodes went down first: give the twin up to 30 s more
+		local tend=$(( $(date +%s) + 30 ))
+		while kill -0 "$TWIN_PID" 2>/dev/null && [ "$(date +%s)" -le "$tend" ] &&
+			! grep -q "boot failed:\|attempt [0-9]* failed" "$WORK/console-twin.log"; do sleep 0.5; done
+		kill "$TWIN_PID" 2>/dev/null || true
+		wait "$TWIN_PID" 2>/dev/null || true
+	fi
+	if [ "$twin" != 0 ]; then
+		grep "hopeless-init:" "$WORK/console-twin.log" | tr -d '\r' | sed 's/^/lab:   twin: /' | tail -n 12
+	fi
 	local bad=0 uplines=""
 	if grep -q "HOPELESS-LAB-MARKER up" "$log1"; then
 		grep "LAB: " "$log1" | tr -d '\r' | sed 's/^/lab:   /'

@@ -1,4 +1,5 @@
-# hopeless lab --ceph hook (tests/e2e/t-boot-rbd.sh): before the first boot
+# hopeless lab --ceph --state image hook (tests/e2e/t-boot-rbd.sh): node1
+# alone, behind head h1 of the two-head lab. Before the first boot
 # the node becomes state rbd on the lab's Ceph (hopeless.conf names the
 # cluster; node set makes its clone and key; the initramfs gains rbd); while
 # each boot holds, the image's lock holder and a second writer are recorded;
@@ -17,10 +18,14 @@ hook_before_boot() {
 		return 0
 	fi
 	[ "$1" = 1 ] || return 0
-	printf 'ceph_conf = %s\nceph_mons = %s:6789\n' "$WORK/ceph/ceph.conf" "$SERVER" >> "$TREE/hopeless.conf"
+	# (lab --ceph names the cluster in hopeless.conf already)
+	grep -q '^ceph_mons' "$TREE/hopeless.conf" ||
+		printf 'ceph_conf = %s\nceph_mons = %s:6789\n' "$WORK/ceph/ceph.conf" "$SERVER" >> "$TREE/hopeless.conf"
 	# rbd and ceph reach the monitor inside the lab's namespace
 	ip netns exec "$NS" "$HOPELESS" -C "$TREE" node set "$NODE" --state rbd || return 1
 	"$HOPELESS" -C "$TREE" initramfs build --root lab-root >/dev/null || return 1
+	# the secret, for the test's console check (the tree is gone by then)
+	( umask 077; sed -n 's/^secret = //p' "$TREE/clients/$NODE_IP/hopeless.rbd" > "$WORK/node-secret" )
 	"$HOPELESS" -C "$TREE" config >/dev/null || return 1
 	say "hook: $NODE has state rbd: $(ceph_cmd "$WORK/ceph" rbd -n client.admin info rbd/hopeless-state-"$NODE" | grep -E 'parent|features' | tr '\n' ' ')"
 }

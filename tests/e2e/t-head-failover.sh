@@ -1,0 +1,52 @@
+#!/bin/bash
+# End to end, head failover (issue 11): hopeless lab --ceph --state image
+# boots node1 from head h1, its state image (rw.img) on CephFS behind h1
+# over NFSv3. While it holds, the node appends a counter to a file in its
+# state and syncs it every 0.2 s (hook tests/e2e/hooks/head-failover.sh);
+# h1 dies (SIGKILL of its ganesha, its address deleted) and h2 takes over
+# (lab.sh head_takeover: h1's address on h2's interface, gratuitous ARP, a
+# ganesha with h1's generated configuration and node id beside h2's own).
+# The node must keep running without a reboot, its writes must resume, and
+# every value it reported synced, before, during and after, must be in the
+# image as a fresh CephFS client reads it afterwards (head side).
+. "$(dirname "$0")/../lib.sh"
+T0=$(date +%s)
+W=$SCRATCH/lab
+HOPELESS=$HOPELESS "$HOPELESS" lab --ceph --state image --boot direct --boots 1 --hold 40 \
+	--hook "$TOP/tests/e2e/hooks/head-failover.sh" --workdir "$W" --keep --timeout 240 > "$SCRATCH/lab.out" 2>&1
+rc=$?
+grep -v 'LAB: synced' "$SCRATCH/lab.out"
+C=$W/console-1.log
+check "lab exits 0" test "$rc" = 0
+check "node1 came up" grep -q '^hopeless: node node1 (.*) up in [0-9.]* s$' "$SCRATCH/lab.out"
+H1=$(sed -n 's/.*head h1: nfs-ganesha (pid [0-9]*, node id h1) listening on \([0-9.]*\) in namespace hl-h1-.*/\1/p' "$SCRATCH/lab.out")
+check "h1 ran on its own namespace ($H1)" test -n "$H1"
+check "node1 mounted its layers and state from h1" grep -q "nfs: $H1:/state/" "$C"
+check "its upper is the state image over NFS" grep -q 'upper: rw.img on loop (persistent)' "$C"
+check "h1 was killed while the node wrote" grep -q 'failover: h1 killed (ganesha SIGKILL, address deleted) after the node synced [1-9]' "$SCRATCH/lab.out"
+check "h1's address came up on h2" grep -q "takeover: h1's address $H1 up on h2" "$SCRATCH/lab.out"
+check "a ganesha with node id h1 listened on it in h2's namespace" grep -q "head h1: nfs-ganesha (pid [0-9]*, node id h1) listening on $H1 in namespace hl-h2-" "$SCRATCH/lab.out"
+T=$W/failover.times
+before=$(sed -n 's/^synced-before-kill //p' "$T")
+after=$(sed -n 's/^first-value-after //p' "$T")
+first=$(sed -n 's/^first-write-after //p' "$T")
+check "the node wrote again after the takeover (first write ${first:-never} s after the kill)" test -n "$first"
+check "no reboot: the root's init ran once" test "$(tr -d '\r' < "$C" | grep -c '^LAB: root init running')" = 1
+check "no boot failure or retry on the console" sh -c "! grep -q 'boot failed:\|attempt [0-9]* failed' '$C'"
+check "the node held to the end and stopped its writer" grep -q 'LAB: counter last [0-9]' "$C"
+synced=$(tr -d '\r' < "$C" | sed -n 's/^LAB: synced \([0-9]*\) at .*/\1/p')
+last=$(printf '%s\n' "$synced" | tail -n 1)
+check "values synced before the kill (${before:-none}), and after it (up to ${last:-none})" \
+	sh -c "[ '${before:-0}' -gt 0 ] && [ '${last:-0}' -gt '${before:-0}' ] && [ '${after:-0}' -gt '${before:-0}' ]"
+H=$W/counter.head
+check "the head side read the image back ($(wc -l < "$H" 2>/dev/null) values)" test -s "$H"
+missing=0
+for v in $synced; do grep -qx "$v" "$H" || missing=$((missing + 1)); done
+check "every value the node synced is in its state ($(printf '%s\n' "$synced" | grep -c .) values, $missing missing)" test "$missing" = 0
+check "and nothing else: 1 to $(tail -n 1 "$H" 2>/dev/null) in order" sh -c "seq 1 \$(tail -n 1 '$H') | cmp -s - '$H'"
+left=$(pgrep -f -- "$W/" | tr '\n' ' ')
+check "no process of the lab is left (${left:-none})" test -z "$left"
+sed 's/^/# failover: /' "$T"
+echo "# t-head-failover.sh wall time $(( $(date +%s) - T0 )) s"
+rm -rf "$W"
+done_testing
