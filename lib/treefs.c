@@ -42,7 +42,7 @@ int tfs_open(const struct tree *t, const char *rel, int flags, mode_t mode)
 	return tfs_openat(t->fd, rel, flags, mode);
 }
 
-int tfs_parent(const struct tree *t, const char *rel, const char **base)
+ssize_t tfs_split(const char *rel, const char **base)
 {
 	size_t n = strlen(rel);
 	if (n == 0 || rel[n - 1] == '/' || rel[0] == '/')
@@ -52,10 +52,18 @@ int tfs_parent(const struct tree *t, const char *rel, const char **base)
 	if (!strcmp(b, ".") || !strcmp(b, ".."))
 		return -EINVAL;
 	*base = b;
-	if (!slash)
+	return slash ? slash - rel : 0;
+}
+
+int tfs_parent(const struct tree *t, const char *rel, const char **base)
+{
+	ssize_t sl = tfs_split(rel, base);
+	if (sl < 0)
+		return (int)sl;
+	if (sl == 0)
 		return openat2_raw(t->fd, ".", O_RDONLY | O_DIRECTORY, 0, STRICT);
 	char dir[PATH_MAX];
-	size_t dl = (size_t)(slash - rel);
+	size_t dl = (size_t)sl;
 	if (dl >= sizeof(dir))
 		return -ENAMETOOLONG;
 	memcpy(dir, rel, dl);

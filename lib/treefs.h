@@ -36,6 +36,9 @@ int tfs_open(const struct tree *t, const char *rel, int flags, mode_t mode);
  * *base at rel's last component; refuses "", ".", ".." and trailing '/'.
  * Returns the directory fd (caller closes) or a negative errno. */
 int tfs_parent(const struct tree *t, const char *rel, const char **base);
+/* tfs_parent's checks alone: points *base at rel's last component and
+ * returns the length of its directory part (0: the tree's top), or -EINVAL. */
+ssize_t tfs_split(const char *rel, const char **base);
 /* Files written as one durable step (lib/treefs_batch.c): tfs_stage writes
  * rel's temporary file when its content or mode differs (*changed 1);
  * tfs_batch_commit syncs the file system, renames them all into place and

@@ -35,20 +35,18 @@ struct tfs_batch_dir {
  * caller keeps or closes it). */
 static int batch_parent(const struct tree *t, struct tfs_batch *b, const char *rel, const char **base, int *idx)
 {
-	const char *slash = strrchr(rel, '/');
-	size_t dlen = slash ? (size_t)(slash - rel) : 0;
+	*idx = -1;
+	ssize_t sl = tfs_split(rel, base);
+	if (sl < 0)
+		return (int)sl;
+	size_t dlen = (size_t)sl;
 	for (size_t i = 0; i < b->ndirs; i++) {
 		if (strlen(b->dirs[i].rel) == dlen && !memcmp(b->dirs[i].rel, rel, dlen)) {
-			*base = slash ? slash + 1 : rel;
-			/* tfs_parent's checks on the last component */
-			if (!**base || !strcmp(*base, ".") || !strcmp(*base, ".."))
-				return -EINVAL;
 			*idx = (int)i;
 			return b->dirs[i].fd;
 		}
 	}
 	int fd = tfs_parent(t, rel, base);
-	*idx = -1;
 	if (fd < 0 || b->ndirs == TFS_BATCH_DIRS)
 		return fd;
 	if (!b->dirs && !(b->dirs = calloc(TFS_BATCH_DIRS, sizeof(*b->dirs)))) {
