@@ -17,6 +17,10 @@ EXT2_CFLAGS := $(shell pkg-config --cflags ext2fs com_err 2>/dev/null)
 EXT2_LIBS   := $(shell pkg-config --libs ext2fs com_err 2>/dev/null || echo -lext2fs -lcom_err)
 # libcrypto makes the nodes' SSH host keys in-process (lib/sshkey.c).
 CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+# libtirpc puts a survivor's rpcbind registrations back after a head
+# takeover's release (lib/rpcbind.c).
+TIRPC_CFLAGS := $(shell pkg-config --cflags libtirpc 2>/dev/null || echo -I/usr/include/tirpc)
+TIRPC_LIBS   := $(shell pkg-config --libs libtirpc 2>/dev/null || echo -ltirpc)
 
 # The node's init is static. musl keeps it small; musl has no kernel headers,
 # so build/kinc holds links to the system's linux/ and asm/ headers.
@@ -31,7 +35,7 @@ LIB_SRCS   := $(sort $(wildcard lib/*.c))
 CLI_SRCS   := $(sort $(wildcard cli/*.c))
 INIT_SRCS  := $(sort $(wildcard init/*.c))
 # Library files the init links (no libkmod, no zlib there).
-INIT_LIB_SRCS := lib/validate.c lib/mkdir.c lib/syslog.c lib/inetcsum.c
+INIT_LIB_SRCS := lib/validate.c lib/mkdir.c lib/syslog.c lib/inetcsum.c lib/clock.c lib/netif.c lib/arp.c
 UNIT_SRCS  := $(sort $(wildcard tests/unit/*.c))
 # The unit tests link every init file except its main.
 INIT_TESTABLE := $(filter-out init/main.c,$(INIT_SRCS))
@@ -48,7 +52,7 @@ build/kinc:
 
 build/hopeless: $(CLI_SRCS) $(LIB_SRCS) $(wildcard cli/*.h lib/*.h)
 	@mkdir -p build
-	$(CC) $(CPPFLAGS) $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(KMOD_LIBS) $(EXT2_LIBS) $(CRYPTO_LIBS) -lz
+	$(CC) $(CPPFLAGS) $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(TIRPC_CFLAGS) $(CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(KMOD_LIBS) $(EXT2_LIBS) $(CRYPTO_LIBS) $(TIRPC_LIBS) -lz
 
 # The compiler the init was built with: when musl-gcc appears (make deps on a
 # fresh machine) or goes, the init is rebuilt, so an early `make` before
@@ -64,8 +68,8 @@ build/hopeless-init: $(INIT_SRCS) $(INIT_LIB_SRCS) $(wildcard init/*.h lib/*.h) 
 
 build/unit-tests: $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(wildcard tests/unit/*.h lib/*.h init/*.h cli/*.h)
 	@mkdir -p build
-	$(CC) $(CPPFLAGS) -Iinit -Icli -Itests/unit $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(CFLAGS) $(SAN) -o $@ \
-	    $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(KMOD_LIBS) $(EXT2_LIBS) $(CRYPTO_LIBS) -lz
+	$(CC) $(CPPFLAGS) -Iinit -Icli -Itests/unit $(KMOD_CFLAGS) $(EXT2_CFLAGS) $(TIRPC_CFLAGS) $(CFLAGS) $(SAN) -o $@ \
+	    $(UNIT_SRCS) $(LIB_SRCS) $(INIT_TESTABLE) $(KMOD_LIBS) $(EXT2_LIBS) $(CRYPTO_LIBS) $(TIRPC_LIBS) -lz
 
 # The boot-storm replay client (bench/boot-storm.sh); not part of all.
 NFS_CFLAGS := $(shell pkg-config --cflags libnfs 2>/dev/null)

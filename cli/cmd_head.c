@@ -4,6 +4,7 @@
  * config writes etc/heads/<name>/ganesha.conf for it and spreads the nodes
  * over the heads (lib/heads.h). */
 #include "cli.h"
+#include "head.h"
 #include "heads.h"
 #include "validate.h"
 #include <errno.h>
@@ -15,11 +16,17 @@ static const char usage[] =
 	"usage: hopeless head add NAME --ip IP\n"
 	"       hopeless head list\n"
 	"       hopeless head rm NAME [--force]\n"
+	"       hopeless head takeover DEAD [--force] [--wait SECS]\n"
+	"       hopeless head release DEAD\n"
 	"A head serves the tree from Ceph (nfs-ganesha FSAL_CEPH; ceph_* settings in\n"
 	"hopeless.conf). hopeless config gives every node a primary head and up to\n"
 	"three fallbacks by stable hash; node set --head NAME[,NAME...] or --server\n"
 	"names them for one node, --head auto goes back to the hash. head rm refuses a\n"
-	"head a node names explicitly unless --force.\n";
+	"head a node names explicitly unless --force.\n"
+	"head takeover, run on a surviving head, moves the dead head's address here and\n"
+	"serves its nodes with a second nfs-ganesha from etc/heads/DEAD/ganesha.conf;\n"
+	"refused while the address still answers ARP unless --force; waits up to --wait\n"
+	"seconds (default 120, 0: do not wait) for it to listen. head release undoes it.\n";
 
 #define HINT "hopeless: run 'hopeless config' to write the heads' configs and the nodes' boot files\n"
 
@@ -200,35 +207,65 @@ static int head_rm(struct tree *t, const char *name, int force)
 	return 0;
 }
 
-/* NAME [--ip IP] [--force], in any order. */
-static int parse_args(int argc, char **argv, const char *w, const char **name, const char **ip, int *force)
+struct head_args {
+	const char *name, *ip;
+	int force, have_wait;
+	double wait;
+};
+
+/* NAME [--ip IP] [--force] [--wait SECS], in any order. */
+static int parse_args(int argc, char **argv, const char *w, struct head_args *a)
 {
-	*name = *ip = NULL;
-	*force = 0;
+	memset(a, 0, sizeof(*a));
+	a->wait = 120;
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--ip")) {
-			if (++i >= argc)
-				return cli_error(w, "--ip: needs a value");
-			*ip = argv[i];
+		if (!strcmp(argv[i], "--ip") || !strcmp(argv[i], "--wait")) {
+			if (i + 1 >= argc)
+				return cli_error(w, "%s: needs a value", argv[i]);
+			if (!strcmp(argv[i++], "--ip")) {
+				a->ip = argv[i];
+				continue;
+			}
+			char *end;
+			a->wait = strtod(argv[i], &end);
+			if (end == argv[i] || *end || !(a->wait >= 0 && a->wait <= 3600))
+				return cli_error(w, "--wait %s: not a number of seconds from 0 to 3600", argv[i]);
+			a->have_wait = 1;
 		} else if (!strcmp(argv[i], "--force"))
-			*force = 1;
+			a->force = 1;
 		else if (argv[i][0] == '-')
 			return cli_error(w, "%s: unknown option (see hopeless head --help)", argv[i]);
-		else if (*name)
+		else if (a->name)
 			return cli_error(w, "%s: unexpected argument (see hopeless head --help)", argv[i]);
 		else
-			*name = argv[i];
+			a->name = argv[i];
 	}
 	return 0;
 }
 
-static int dispatch(struct tree *t, const char *sub, const char *name, const char *ip, int force)
+static int dispatch(struct tree *t, const char *sub, const struct head_args *a)
 {
 	if (!strcmp(sub, "add"))
-		return head_add(t, name, ip);
+		return head_add(t, a->name, a->ip);
 	if (!strcmp(sub, "rm"))
-		return head_rm(t, name, force);
+		return head_rm(t, a->name, a->force);
+	if (!strcmp(sub, "takeover"))
+		return head_takeover(t, a->name, a->force, a->wait);
+	if (!strcmp(sub, "release"))
+		return head_release(t, a->name);
 	return head_list(t);
+}
+
+/* The options each subcommand takes: the first one it does not, or NULL. */
+static const char *misplaced(const char *sub, const struct head_args *a)
+{
+	if (a->ip && strcmp(sub, "add"))
+		return "--ip";
+	if (a->force && strcmp(sub, "rm") && strcmp(sub, "takeover"))
+		return "--force";
+	if (a->have_wait && strcmp(sub, "takeover"))
+		return "--wait";
+	return NULL;
 }
 
 int cmd_head(int argc, char **argv, struct cli_ctx *ctx)
@@ -237,24 +274,29 @@ int cmd_head(int argc, char **argv, struct cli_ctx *ctx)
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	const char *sub = argv[1], *name, *ip;
+	static const char *const subs[] = {"add", "list", "rm", "takeover", "release"};
+	const char *sub = argv[1], *bad;
 	char w[32];
-	int force;
-	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "rm"))
+	size_t k = 0;
+	while (k < sizeof(subs) / sizeof(subs[0]) && strcmp(sub, subs[k]))
+		k++;
+	if (k == sizeof(subs) / sizeof(subs[0]))
 		return cli_error("head", "%s: unknown subcommand (see hopeless head --help)", sub);
 	snprintf(w, sizeof(w), "head %s", sub);
-	if (parse_args(argc, argv, w, &name, &ip, &force))
+	struct head_args a;
+	if (parse_args(argc, argv, w, &a))
 		return 1;
-	if (!strcmp(sub, "list") && (name || ip || force))
+	if (!strcmp(sub, "list") && (a.name || a.ip || a.force || a.have_wait))
 		return cli_error(w, "takes no arguments (see hopeless head --help)");
-	if (strcmp(sub, "list") && !name)
+	if (strcmp(sub, "list") && !a.name)
 		return cli_error(w, "missing NAME (see hopeless head --help)");
-	if ((strcmp(sub, "add") && ip) || (strcmp(sub, "rm") && force))
-		return cli_error(w, "%s: not accepted here (see hopeless head --help)", ip ? "--ip" : "--force");
+	if ((bad = misplaced(sub, &a)))
+		return cli_error(w, "%s: not accepted here (see hopeless head --help)", bad);
+	/* add and rm change the tree; takeover and release only read it. */
 	struct tree t;
-	if (cli_open_tree(&t, ctx, "head", strcmp(sub, "list") != 0) < 0)
+	if (cli_open_tree(&t, ctx, "head", !strcmp(sub, "add") || !strcmp(sub, "rm")) < 0)
 		return 1;
-	int rc = dispatch(&t, sub, name, ip, force);
+	int rc = dispatch(&t, sub, &a);
 	tree_close(&t);
 	return rc;
 }

@@ -83,8 +83,9 @@
 #                      stay the lab's single instance; node1 on h1, node2 on h2
 #                      (--nodes 2 is the default), state rbd; or with --state
 #                      image node1 alone, its rw.img on CephFS behind h1 (the
-#                      failover test; hooks can call head_kill NAME and
-#                      head_takeover DEAD SURVIVOR); the tree is NFSv3; the lab
+#                      failover test; hooks can call head_kill NAME,
+#                      head_takeover DEAD SURVIVOR, head_release DEAD SURVIVOR
+#                      and head_restart NAME); the tree is NFSv3; the lab
 #                      runs in a private mount namespace
 # Boot events: 'hopeless serve --events-only' runs in the namespace (events in
 # tree/log/events.log); 'hopeless status' is printed after each successful boot.
@@ -722,13 +723,12 @@ start_head() { # NAME IP
 	ip -n "$hns" link set eth0 up
 	run_head_ganesha "$name" "$hns" "$ip"
 }
-# run_head_ganesha NAME NETNS IP [HOST]: the ganesha of head NAME (its
-# node id and address) in NETNS; waits until it listens on IP. Its own
-# rpcbind (NFSv3) and /run, or with HOST (a takeover) HOST's.
+# run_head_ganesha NAME NETNS IP: the ganesha of head NAME (its node id
+# and address) in NETNS, with its own /run; waits until it listens on IP.
+# Its own rpcbind (NFSv3) too, unless one runs there already (a restart).
 run_head_ganesha() {
-	local name=$1 hns=$2 ip=$3 host=${4:-$1} lib=$WORK/ganesha-lib-$1
-	[ -z "${4:-}" ] || lib=$WORK/ganesha-lib-$1-on-$4
-	mkdir -p "$lib" "$WORK/ganesha-run-$host"
+	local name=$1 hns=$2 ip=$3 lib=$WORK/ganesha-lib-$1
+	mkdir -p "$lib" "$WORK/ganesha-run-$name"
 	ip netns exec "$hns" unshare -m --propagation private sh -c '
 		set -e
 		mkdir -p /var/lib/nfs
@@ -736,14 +736,14 @@ run_head_ganesha() {
 		mount --bind "$2" /run
 		mkdir -p /run/ganesha
 		# NFSv3: an rpcbind of its own (its socket is in this /run)
-		if [ "$8" = own ]; then
+		if ! [ -S /run/rpcbind.sock ]; then
 			rpcbind -f -w & echo $! > "$7"
 			for _ in $(seq 1 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
 		fi
 		CEPH_CONF=$6 exec ganesha.nfsd -F -f "$3" -L "$4" -p "$5" -N NIV_EVENT' sh \
-		"$lib" "$WORK/ganesha-run-$host" "$TREE/etc/heads/$name/ganesha.conf" \
-		"$WORK/ganesha-$name${4:+-on-$4}.log" "/run/ganesha/$name.pid" "$WORK/ceph/ceph.conf" \
-		"$WORK/rpcbind-$name.pid" "$([ -n "${4:-}" ] || echo own)" >"$WORK/ganesha-$name.out" 2>&1 &
+		"$lib" "$WORK/ganesha-run-$name" "$TREE/etc/heads/$name/ganesha.conf" \
+		"$WORK/ganesha-$name.log" "/run/ganesha/$name.pid" "$WORK/ceph/ceph.conf" \
+		"$WORK/rpcbind-$name.pid" >"$WORK/ganesha-$name.out" 2>&1 &
 	HEAD_PID[$name]=$!
 	PIDS+=("$!")
 	for _ in $(seq 1 150); do
@@ -762,20 +762,49 @@ head_kill() {
 	wait "${HEAD_PID[$1]}" 2>/dev/null || true
 	ip -n "$(head_ns "$1")" addr del "$(head_ip "$1")/24" dev eth0
 }
-# head_takeover DEAD SURVIVOR: what the survivor does for a dead head (the
-# lab's stand-in for the site's mechanism, docs/scale-out.md "Failover"):
-# the dead head's address on its own interface, announced by gratuitous
-# ARP, and a ganesha with the dead head's generated configuration (its
-# address, its node id in the grace database) beside its own, registered
-# with its own rpcbind.
+# head_cli HEAD ARGS...: `hopeless ARGS` as head HEAD's machine runs it: in
+# its network namespace, with its /run (its rpcbind, its takeover records)
+# and a /var/lib/nfs of its own.
+head_cli() {
+	local h=$1; shift
+	mkdir -p "$WORK/ganesha-lib-cli-$h" "$WORK/ganesha-run-$h"
+	ip netns exec "$(head_ns "$h")" unshare -m --propagation private sh -c '
+		mount --bind "$1" /var/lib/nfs && mount --bind "$2" /run || exit 1
+		shift 2; exec "$@"' sh "$WORK/ganesha-lib-cli-$h" "$WORK/ganesha-run-$h" "$HOPELESS" -C "$TREE" "$@"
+}
+# head_takeover DEAD SURVIVOR: the survivor runs `hopeless head takeover
+# DEAD` (docs/scale-out.md "Failover"): after an ARP probe that nobody
+# answers, the dead head's address on its interface, announced, and a
+# ganesha with the dead head's generated configuration and node id beside
+# its own. HEAD_ADDR_UP is when the address came up.
 head_takeover() {
-	local dead=$1 surv=$2 sns dip
-	sns=$(head_ns "$surv") dip=$(head_ip "$dead")
-	ip -n "$sns" addr add "$dip/24" dev eth0
-	ip netns exec "$sns" busybox arping -U -c 1 -I eth0 "$dip" >/dev/null 2>&1 || true
-	HEAD_ADDR_UP=$(date +%s.%N)
-	say "takeover: $dead's address $dip up on $surv"
-	run_head_ganesha "$dead" "$sns" "$dip" "$surv"
+	local dead=$1 surv=$2 out t0
+	t0=$(date +%s.%N)
+	out=$(head_cli "$surv" head takeover "$dead" 2>&1) || { echo "$out" >&2; return 1; }
+	printf '%s\n' "$out" >> "$WORK/takeover.out"
+	HEAD_ADDR_UP=$(printf '%s\n' "$out" | sed -n 's/.* address up after \([0-9.]*\) s.*/\1/p')
+	HEAD_ADDR_UP=$(awk -v a="$t0" -v b="${HEAD_ADDR_UP:-0}" 'BEGIN { printf "%.3f", a + b }')
+	HEAD_PID[$dead]=$(cat "$WORK/ganesha-run-$surv/hopeless/takeover/$dead.pid")
+	PIDS+=("${HEAD_PID[$dead]}")
+	say "takeover: $(printf '%s\n' "$out" | head -n 1)"
+}
+# head_release DEAD SURVIVOR: the survivor gives the dead head back
+# (`hopeless head release DEAD`: its ganesha stopped, the address removed,
+# the survivor's rpcbind registrations put back).
+head_release() {
+	local out
+	out=$(head_cli "$2" head release "$1" 2>&1) || { echo "$out" >&2; return 1; }
+	printf '%s\n' "$out" >> "$WORK/takeover.out"
+	say "release: $(printf '%s\n' "$out" | head -n 1)"
+}
+# head_restart NAME: the head is back: its address on its own interface,
+# announced, and its own ganesha again (its rpcbind lived on).
+head_restart() {
+	local hns ip
+	hns=$(head_ns "$1") ip=$(head_ip "$1")
+	ip -n "$hns" addr add "$ip/24" dev eth0
+	ip netns exec "$hns" busybox arping -U -c 1 -I eth0 "$ip" >/dev/null 2>&1 || true
+	run_head_ganesha "$1" "$hns" "$ip"
 }
 
 DNSMASQ_UP=0 GANESHA_UP=0

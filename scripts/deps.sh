@@ -11,7 +11,7 @@ nfs-ganesha nfs-ganesha-vfs rpcbind pxelinux syslinux-common iproute2 clang
 libclang-rt-14-dev cppcheck openssh-client mmdebstrap debootstrap isc-dhcp-server
 kea-dhcp4-server zstd xz-utils file python3
 ovmf shim-signed grub-efi-amd64-signed openipmi ipmitool nginx-light
-libnfs-dev libnfs-utils tcpdump strace xfsprogs
+libnfs-dev libnfs-utils tcpdump strace xfsprogs libtirpc-dev
 ceph-mon ceph-mgr ceph-osd ceph-mds ceph-common ceph-fuse nfs-ganesha-ceph
 nfs-ganesha-rados-grace"
 

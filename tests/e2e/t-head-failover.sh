@@ -4,15 +4,18 @@
 # over NFSv3. While it holds, the node appends a counter to a file in its
 # state and syncs it every 0.2 s (hook tests/e2e/hooks/head-failover.sh);
 # h1 dies (SIGKILL of its ganesha, its address deleted) and h2 takes over
-# (lab.sh head_takeover: h1's address on h2's interface, gratuitous ARP, a
-# ganesha with h1's generated configuration and node id beside h2's own).
-# The node must keep running without a reboot, its writes must resume, and
-# every value it reported synced, before, during and after, must be in the
-# image as a fresh CephFS client reads it afterwards (head side).
+# with `hopeless head takeover h1` (an ARP probe nobody answers, h1's
+# address on h2's interface, gratuitous ARP, a ganesha with h1's generated
+# configuration and node id beside h2's own). Once the node writes again,
+# h2 gives h1 back (`hopeless head release h1`) and h1 restarts. The node
+# must keep running without a reboot, its writes must resume after both
+# moves, h2's rpcbind must still register NFSv3 after the release, and
+# every value the node reported synced, before, during and after, must be
+# in the image as a fresh CephFS client reads it afterwards (head side).
 . "$(dirname "$0")/../lib.sh"
 T0=$(date +%s)
 W=$SCRATCH/lab
-HOPELESS=$HOPELESS "$HOPELESS" lab --ceph --state image --boot direct --boots 1 --hold 40 \
+HOPELESS=$HOPELESS "$HOPELESS" lab --ceph --state image --boot direct --boots 1 --hold 75 \
 	--hook "$TOP/tests/e2e/hooks/head-failover.sh" --workdir "$W" --keep --timeout 240 > "$SCRATCH/lab.out" 2>&1
 rc=$?
 grep -v 'LAB: synced' "$SCRATCH/lab.out"
@@ -24,8 +27,8 @@ check "h1 ran on its own namespace ($H1)" test -n "$H1"
 check "node1 mounted its layers and state from h1" grep -q "nfs: $H1:/state/" "$C"
 check "its upper is the state image over NFS" grep -q 'upper: rw.img on loop (persistent)' "$C"
 check "h1 was killed while the node wrote" grep -q 'failover: h1 killed (ganesha SIGKILL, address deleted) after the node synced [1-9]' "$SCRATCH/lab.out"
-check "h1's address came up on h2" grep -q "takeover: h1's address $H1 up on h2" "$SCRATCH/lab.out"
-check "a ganesha with node id h1 listened on it in h2's namespace" grep -q "head h1: nfs-ganesha (pid [0-9]*, node id h1) listening on $H1 in namespace hl-h2-" "$SCRATCH/lab.out"
+check "hopeless head takeover h1 on h2: h1's address up, a ganesha with node id h1 listening on it" \
+	grep -q "takeover: hopeless: head h1 ($H1) taken over by h2 on eth0: ARP probe unanswered in [0-9.]* s, address up after [0-9.]* s, nfs-ganesha (pid [0-9]*, node id h1) listening after [0-9.]* s; log " "$SCRATCH/lab.out"
 T=$W/failover.times
 before=$(sed -n 's/^synced-before-kill //p' "$T")
 after=$(sed -n 's/^first-value-after //p' "$T")
@@ -39,6 +42,14 @@ last=$(printf '%s\n' "$synced" | tail -n 1)
 check "values synced before the kill (${before:-none}), and after it (up to ${last:-none})" \
 	sh -c "[ '${before:-0}' -gt 0 ] && [ '${last:-0}' -gt '${before:-0}' ] && [ '${after:-0}' -gt '${before:-0}' ]"
 H=$W/counter.head
+check "hopeless head release h1 on h2: its ganesha stopped, the address removed, rpcbind restored" \
+	grep -q "release: hopeless: head h1 released: nfs-ganesha pid [0-9]* stopped after [0-9.]* s, $H1 removed from eth0, [1-9][0-9]* rpcbind registration(s) restored" "$SCRATCH/lab.out"
+check "h2's rpcbind still registers NFSv3 after the release" \
+	test "$(sed -n 's/^h2-nfs3-registrations-after-release //p' "$T")" -ge 1
+check "h1 came back in its own namespace" \
+	test "$(grep -c "head h1: nfs-ganesha (pid [0-9]*, node id h1) listening on $H1 in namespace hl-h1-" "$SCRATCH/lab.out")" = 2
+fb=$(sed -n 's/^failback-first-write-after //p' "$T")
+check "the node wrote again after the failback (first write ${fb:-never} s after the release)" test -n "$fb"
 check "the head side read the image back ($(wc -l < "$H" 2>/dev/null) values)" test -s "$H"
 missing=0
 for v in $synced; do grep -qx "$v" "$H" || missing=$((missing + 1)); done

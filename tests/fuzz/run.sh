@@ -26,7 +26,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	name=${name#fuzz_}
 	srcs="$src"
-	for f in "init/$name.c" "lib/$name.c" lib/validate.c lib/inetcsum.c init/log.c init/clock.c init/profile.c init/event.c lib/syslog.c; do
+	for f in "init/$name.c" "lib/$name.c" lib/validate.c lib/inetcsum.c init/log.c lib/clock.c init/profile.c init/event.c lib/syslog.c; do
 		[ -f "$f" ] || continue
 		case " $srcs " in *" $f "*) ;; *) srcs="$srcs $f" ;; esac
 	done

@@ -35,6 +35,22 @@ TEST(arp_probe_layout)
 	CHECK(arp_build_probe(f, 10, me, ip4(ipb)) < 0);
 }
 
+/* A takeover's announcement: sender and target address both ip, our MAC,
+ * broadcast; and a prober of ip sees it as the address in use. */
+TEST(arp_announce_layout)
+{
+	uint8_t f[64], other[6] = {0};
+	CHECK_INT(arp_build_announce(f, sizeof(f), them, ip4(ipb)), ARP_FRAME_LEN);
+	CHECK_INT(f[0], 0xff);
+	CHECK_INT(f[21], 1);
+	CHECK(!memcmp(f + 22, them, 6));
+	CHECK(!memcmp(f + 28, ipb, 4));
+	CHECK(!memcmp(f + 38, ipb, 4));
+	CHECK_INT(arp_frame_conflicts(f, ARP_FRAME_LEN, me, ip4(ipb), other), 1);
+	CHECK(!memcmp(other, them, 6));
+	CHECK(arp_build_announce(f, 10, me, ip4(ipb)) < 0);
+}
+
 TEST(arp_conflicts)
 {
 	uint8_t f[ARP_FRAME_LEN], other[6] = {0};

@@ -411,6 +411,23 @@ TEST(netif_build_addr_msg)
 	CHECK_INT(netif_build_addr(m.b, NLMSG_SPACE(sizeof(*ifa)) + 10, 2, IP4(10, 0, 0, 1), 24), 0);
 }
 
+/* A takeover's release: the same address, RTM_DELADDR, no create flags. */
+TEST(netif_build_addr_del_msg)
+{
+	union msgbuf m;
+	size_t len = netif_build_addr_del(m.b, sizeof(m.b), 3, IP4(10, 123, 0, 2), 24);
+	CHECK(len > 0);
+	CHECK_INT(m.nh.nlmsg_type, RTM_DELADDR);
+	CHECK_INT(m.nh.nlmsg_flags, NLM_F_REQUEST);
+	struct ifaddrmsg *ifa = NLMSG_DATA(&m.nh);
+	CHECK_INT(ifa->ifa_prefixlen, 24);
+	CHECK_INT(ifa->ifa_index, 3);
+	const struct rtattr *a;
+	CHECK((a = find_attr(&m.nh, sizeof(*ifa), IFA_LOCAL)) && attr_u32(a) == IP4(10, 123, 0, 2));
+	CHECK_INT(netif_build_addr_del(m.b, sizeof(m.b), 0, IP4(10, 0, 0, 1), 24), 0);
+	CHECK_INT(netif_build_addr_del(m.b, sizeof(m.b), 2, 0, 24), 0);
+}
+
 TEST(netif_build_route_msg)
 {
 	union msgbuf m;

@@ -3,7 +3,9 @@
 # appends a counter to /var/lab/counter and syncs it every 0.2 s (LAB:
 # synced N on the console once sync returned); the hook kills h1 (SIGKILL
 # of its ganesha, its address deleted), h2 takes over (head_takeover, in
-# lab.sh) and the hook times what the node sees. At teardown it reads the
+# lab.sh: `hopeless head takeover h1` on h2) and the hook times what the
+# node sees; once the node writes again, h2 releases h1 (`hopeless head
+# release h1`), h1 comes back (head_restart) and the node must write on. At teardown it reads the
 # counter back from the image on the head side.
 hook_setup() {
 	local d=$TREE/clients/$NODE_IP/etc/hopeless-lab
@@ -31,32 +33,55 @@ S
 
 _synced_max() { tr -d '\r' < "$WORK/console-1.log" | sed -n 's/^LAB: synced \([0-9]*\) at .*/\1/p' | tail -n 1; }
 _rel() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
+# _wait_write AFTER: until the node syncs a value above AFTER (120 s at
+# most); sets NEXT_T (when) and NEXT_V (the value), empty on timeout.
+_wait_write() {
+	local dl now
+	NEXT_T="" NEXT_V=""
+	dl=$(( $(date +%s) + 120 ))
+	while [ "$(date +%s)" -lt "$dl" ]; do
+		now=$(_synced_max)
+		if [ -n "$now" ] && [ "$now" -gt "${1:-0}" ]; then NEXT_T=$(date +%s.%N) NEXT_V=$now; return 0; fi
+		sleep 0.1
+	done
+}
 hook_up() {
 	[ "$1" = 1 ] || return 0
-	local t=$WORK/failover.times before now first="" dl
+	local t=$WORK/failover.times before tk tl tb th regs mid
 	sleep 3
 	before=$(_synced_max)
-	local tk
 	tk=$(date +%s.%N)
 	head_kill h1
 	say "failover: h1 killed (ganesha SIGKILL, address deleted) after the node synced ${before:-nothing}"
 	head_takeover h1 h2
-	local tl
 	tl=$(date +%s.%N)
-	dl=$(( $(date +%s) + 120 ))
-	while [ "$(date +%s)" -lt "$dl" ]; do
-		now=$(_synced_max)
-		if [ -n "$now" ] && [ "$now" -gt "${before:-0}" ]; then first=$(date +%s.%N); break; fi
-		sleep 0.1
-	done
+	_wait_write "${before:-0}"
 	{
 		echo "synced-before-kill ${before:-0}"
 		echo "address-up $(_rel "$HEAD_ADDR_UP" "$tk")"
 		echo "ganesha-listening $(_rel "$tl" "$tk")"
-		echo "first-write-after ${first:+$(_rel "$first" "$tk")}"
-		echo "first-value-after ${now:-}"
+		echo "first-write-after ${NEXT_T:+$(_rel "$NEXT_T" "$tk")}"
+		echo "first-value-after $NEXT_V"
 	} > "$t"
 	say "failover: timeline from the kill: $(tr '\n' ' ' < "$t")"
+	[ -n "$NEXT_T" ] || return 0
+	# Failback: h2 gives h1 back, h1 comes back up, the node goes on.
+	sleep 2
+	mid=$(_synced_max)
+	tb=$(date +%s.%N)
+	head_release h1 h2
+	regs=$(ip netns exec "$(head_ns h2)" rpcinfo -p 127.0.0.1 2>/dev/null | awk '$1 == 100003 && $2 == 3' | wc -l)
+	say "failback: h2's rpcbind has $regs NFSv3 registration(s) after the release"
+	head_restart h1
+	th=$(date +%s.%N)
+	_wait_write "${mid:-0}"
+	{
+		echo "h2-nfs3-registrations-after-release $regs"
+		echo "failback-h1-listening $(_rel "$th" "$tb")"
+		echo "failback-first-write-after ${NEXT_T:+$(_rel "$NEXT_T" "$tb")}"
+		echo "failback-first-value-after $NEXT_V"
+	} >> "$t"
+	say "failback: timeline from the release: $(tail -n 4 "$t" | tr '\n' ' ')"
 }
 
 hook_teardown() {

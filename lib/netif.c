@@ -1,7 +1,8 @@
-/* Network interface setup for hopeless-init through rtnetlink.
+/* Network interface setup through rtnetlink, for hopeless-init and head
+ * takeover (netif.h).
  *
  * Each operation opens its own NETLINK_ROUTE socket, sends one request and
- * closes the socket again: the init configures a handful of links once, so
+ * closes the socket again: both configure a handful of addresses once, so
  * simplicity beats reuse. Only <linux/...> headers are used for netlink and
  * interface flags (never <net/if.h>, which clashes with <linux/if.h> and
  * differs between glibc and musl). */
@@ -84,13 +85,13 @@ size_t netif_build_link_up(void *buf, size_t cap, int ifindex)
 	return nh->nlmsg_len;
 }
 
-size_t netif_build_addr(void *buf, size_t cap, int ifindex, uint32_t addr,
-			int prefixlen)
+/* RTM_NEWADDR and RTM_DELADDR carry the same ifaddrmsg and attributes. */
+static size_t build_addr(void *buf, size_t cap, uint16_t type, uint16_t flags,
+			 int ifindex, uint32_t addr, int prefixlen)
 {
 	if (ifindex <= 0 || addr == 0 || prefixlen < 0 || prefixlen > 32)
 		return 0;
-	struct nlmsghdr *nh = msg_start(buf, cap, RTM_NEWADDR,
-					NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL,
+	struct nlmsghdr *nh = msg_start(buf, cap, type, flags,
 					sizeof(struct ifaddrmsg));
 	if (!nh)
 		return 0;
@@ -113,6 +114,21 @@ size_t netif_build_addr(void *buf, size_t cap, int ifindex, uint32_t addr,
 			return 0;
 	}
 	return nh->nlmsg_len;
+}
+
+size_t netif_build_addr(void *buf, size_t cap, int ifindex, uint32_t addr,
+			int prefixlen)
+{
+	return build_addr(buf, cap, RTM_NEWADDR,
+			  NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL, ifindex,
+			  addr, prefixlen);
+}
+
+size_t netif_build_addr_del(void *buf, size_t cap, int ifindex, uint32_t addr,
+			    int prefixlen)
+{
+	return build_addr(buf, cap, RTM_DELADDR, NLM_F_REQUEST, ifindex, addr,
+			  prefixlen);
 }
 
 size_t netif_build_route(void *buf, size_t cap, int ifindex, uint32_t gw)
@@ -435,6 +451,15 @@ int netif_add_addr(int ifindex, uint32_t addr, int prefixlen)
 		return -EINVAL;
 	int rc = nl_request(&req.nh);
 	return rc == -EEXIST ? 0 : rc;
+}
+
+int netif_del_addr(int ifindex, uint32_t addr, int prefixlen)
+{
+	union { struct nlmsghdr nh; char b[256]; } req;
+	if (!netif_build_addr_del(req.b, sizeof(req.b), ifindex, addr, prefixlen))
+		return -EINVAL;
+	int rc = nl_request(&req.nh);
+	return rc == -EADDRNOTAVAIL ? 0 : rc;
 }
 
 int netif_add_default_route(int ifindex, uint32_t gw)

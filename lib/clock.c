@@ -1,4 +1,4 @@
-/* The init's one clock (see clock.h). */
+/* The one monotonic clock (see clock.h). */
 #include "clock.h"
 #include <time.h>
 

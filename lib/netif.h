@@ -1,9 +1,10 @@
-/* Network interface setup for hopeless-init over rtnetlink (NETLINK_ROUTE):
- * list links, bring them up, wait for carrier, add IPv4 addresses and the
- * default route. No libnl, no shelling out to ip(8). Every function returns
+/* Network interface setup over rtnetlink (NETLINK_ROUTE), for hopeless-init
+ * (list links, bring them up, wait for carrier, add IPv4 addresses and the
+ * default route) and for `hopeless head takeover` (move a dead head's
+ * address to this machine and back: add and delete an IPv4 address). No libnl, no shelling out to ip(8). Every function returns
  * a negative errno on failure and never exits. */
-#ifndef HOPELESS_INIT_NETIF_H
-#define HOPELESS_INIT_NETIF_H
+#ifndef HOPELESS_NETIF_H
+#define HOPELESS_NETIF_H
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,9 @@ int netif_wait_carrier(int ifindex, double timeout_secs);
  * IFA_ADDRESS and IFA_BROADCAST). Addresses in network byte order. EEXIST is
  * success. */
 int netif_add_addr(int ifindex, uint32_t addr, int prefixlen);
+/* Delete an IPv4 address (RTM_DELADDR). EADDRNOTAVAIL (not there) is
+ * success. */
+int netif_del_addr(int ifindex, uint32_t addr, int prefixlen);
 /* Add a default route via gw (RTM_NEWROUTE, table main, proto boot); gw 0
  * means no route (return 0). EEXIST is success. */
 int netif_add_default_route(int ifindex, uint32_t gw);
@@ -74,6 +78,8 @@ int netif_parse_link(const struct nlmsghdr *nh, struct netif *out);
 size_t netif_build_link_up(void *buf, size_t cap, int ifindex);
 size_t netif_build_addr(void *buf, size_t cap, int ifindex, uint32_t addr,
 			int prefixlen);
+size_t netif_build_addr_del(void *buf, size_t cap, int ifindex, uint32_t addr,
+			    int prefixlen);
 size_t netif_build_route(void *buf, size_t cap, int ifindex, uint32_t gw);
 /* Look for the ack (NLMSG_ERROR) of request seq in a received datagram:
  * 0 for success, the kernel's negative errno, -EBADMSG if the datagram is

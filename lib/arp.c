@@ -1,5 +1,5 @@
-/* ARP probes for the node's address (RFC 5227), on a packet socket since the
- * interface has no address yet. */
+/* ARP probes and announcements (RFC 5227), on a packet socket since the
+ * interface has no address yet (a node) or not this one (a takeover). */
 #include "arp.h"
 #include "clock.h"
 #include <arpa/inet.h>
@@ -32,6 +32,48 @@ int arp_build_probe(uint8_t *f, size_t cap, const uint8_t mac[6], uint32_t ip)
 	return ARP_FRAME_LEN;
 }
 
+int arp_build_announce(uint8_t *f, size_t cap, const uint8_t mac[6], uint32_t ip)
+{
+	int n = arp_build_probe(f, cap, mac, ip);
+	if (n > 0)
+		memcpy(f + 28, &ip, 4); /* sender IP = target IP: an announcement */
+	return n;
+}
+
+/* A packet socket bound to ifindex for ARP, and sll set up to broadcast
+ * on it: the fd or negative errno. */
+static int arp_socket(int ifindex, struct sockaddr_ll *sll)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	if (fd < 0)
+		return -errno;
+	memset(sll, 0, sizeof(*sll));
+	sll->sll_family = AF_PACKET;
+	sll->sll_protocol = htons(ETH_P_ARP);
+	sll->sll_ifindex = ifindex;
+	if (bind(fd, (struct sockaddr *)sll, sizeof(*sll)) != 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	sll->sll_halen = 6;
+	memset(sll->sll_addr, 0xff, 6);
+	return fd;
+}
+
+int arp_announce(int ifindex, const uint8_t mac[6], uint32_t ip)
+{
+	struct sockaddr_ll sll;
+	uint8_t frame[ARP_FRAME_LEN];
+	int fd = arp_socket(ifindex, &sll);
+	if (fd < 0)
+		return fd;
+	arp_build_announce(frame, sizeof(frame), mac, ip);
+	int r = sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
 int arp_frame_conflicts(const uint8_t *f, size_t len, const uint8_t mac[6], uint32_t ip, uint8_t other[6])
 {
 	if (len < ARP_FRAME_LEN || f[12] != 0x08 || f[13] != 0x06)
@@ -54,23 +96,12 @@ int arp_frame_conflicts(const uint8_t *f, size_t len, const uint8_t mac[6], uint
 
 int arp_probe(int ifindex, const uint8_t mac[6], uint32_t ip, int probes, double wait_secs, uint8_t other[6])
 {
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
-	if (fd < 0)
-		return -errno;
 	struct sockaddr_ll sll;
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ARP);
-	sll.sll_ifindex = ifindex;
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
+	int fd = arp_socket(ifindex, &sll);
+	if (fd < 0)
+		return fd;
 	uint8_t probe[ARP_FRAME_LEN], buf[1600];
 	arp_build_probe(probe, sizeof(probe), mac, ip);
-	sll.sll_halen = 6;
-	memset(sll.sll_addr, 0xff, 6);
 	int r = 0, sent = 0;
 	double start = clock_secs(), end = start + wait_secs;
 	double step = probes > 0 ? wait_secs / probes : wait_secs;
