@@ -18,6 +18,7 @@ static const char usage[] =
 	"       hopeless head rm NAME [--force]\n"
 	"       hopeless head takeover DEAD [--force] [--wait SECS]\n"
 	"       hopeless head release DEAD\n"
+	"       hopeless head watch [--interval SECS] [--misses N] [--wait SECS]\n"
 	"A head serves the tree from Ceph (nfs-ganesha FSAL_CEPH; ceph_* settings in\n"
 	"hopeless.conf). hopeless config gives every node a primary head and up to\n"
 	"three fallbacks by stable hash; node set --head NAME[,NAME...] or --server\n"
@@ -26,7 +27,10 @@ static const char usage[] =
 	"head takeover, run on a surviving head, moves the dead head's address here and\n"
 	"serves its nodes with a second nfs-ganesha from etc/heads/DEAD/ganesha.conf;\n"
 	"refused while the address still answers ARP unless --force; waits up to --wait\n"
-	"seconds (default 120, 0: do not wait) for it to listen. head release undoes it.\n";
+	"seconds (default 120, 0: do not wait) for it to listen. head release undoes it.\n"
+	"head watch, run on every head, probes the others' NFS port every --interval\n"
+	"seconds (default 1) and takes over a head that missed --misses (default 3) in a\n"
+	"row when this head is its successor (stable hash).\n";
 
 #define HINT "hopeless: run 'hopeless config' to write the heads' configs and the nodes' boot files\n"
 
@@ -209,36 +213,59 @@ static int head_rm(struct tree *t, const char *name, int force)
 
 struct head_args {
 	const char *name, *ip;
-	int force, have_wait;
-	double wait;
+	int force, have_wait, have_watch_opt, misses;
+	double wait, interval;
 };
 
-/* NAME [--ip IP] [--force] [--wait SECS], in any order. */
+/* A number within [lo, hi] for option opt: 0, or -1 after the error. */
+static int number_arg(const char *w, const char *opt, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	*out = strtod(v, &end);
+	if (end == v || *end || !(*out >= lo && *out <= hi))
+		return cli_error(w, "%s %s: not a number from %g to %g", opt, v, lo, hi), -1;
+	return 0;
+}
+
+/* NAME [--ip IP] [--force] [--wait SECS] [--interval SECS] [--misses N],
+ * in any order. */
 static int parse_args(int argc, char **argv, const char *w, struct head_args *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->wait = 120;
+	a->wait = 120, a->interval = 1, a->misses = 3;
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--ip") || !strcmp(argv[i], "--wait")) {
+		const char *o = argv[i];
+		double v;
+		if (!strcmp(o, "--ip") || !strcmp(o, "--wait") || !strcmp(o, "--interval") || !strcmp(o, "--misses")) {
 			if (i + 1 >= argc)
-				return cli_error(w, "%s: needs a value", argv[i]);
-			if (!strcmp(argv[i++], "--ip")) {
-				a->ip = argv[i];
-				continue;
+				return cli_error(w, "%s: needs a value", o);
+			const char *val = argv[++i];
+			if (!strcmp(o, "--ip"))
+				a->ip = val;
+			else if (!strcmp(o, "--wait")) {
+				if (number_arg(w, o, val, 0, 3600, &a->wait) < 0)
+					return 1;
+				a->have_wait = 1;
+			} else if (!strcmp(o, "--interval")) {
+				if (number_arg(w, o, val, 0.1, 60, &a->interval) < 0)
+					return 1;
+				a->have_watch_opt = 1;
+			} else {
+				if (number_arg(w, o, val, 1, 100, &v) < 0)
+					return 1;
+				if (v != (int)v)
+					return cli_error(w, "--misses %s: not a whole number", val);
+				a->misses = (int)v;
+				a->have_watch_opt = 1;
 			}
-			char *end;
-			a->wait = strtod(argv[i], &end);
-			if (end == argv[i] || *end || !(a->wait >= 0 && a->wait <= 3600))
-				return cli_error(w, "--wait %s: not a number of seconds from 0 to 3600", argv[i]);
-			a->have_wait = 1;
-		} else if (!strcmp(argv[i], "--force"))
+		} else if (!strcmp(o, "--force"))
 			a->force = 1;
-		else if (argv[i][0] == '-')
-			return cli_error(w, "%s: unknown option (see hopeless head --help)", argv[i]);
+		else if (o[0] == '-')
+			return cli_error(w, "%s: unknown option (see hopeless head --help)", o);
 		else if (a->name)
-			return cli_error(w, "%s: unexpected argument (see hopeless head --help)", argv[i]);
+			return cli_error(w, "%s: unexpected argument (see hopeless head --help)", o);
 		else
-			a->name = argv[i];
+			a->name = o;
 	}
 	return 0;
 }
@@ -253,6 +280,8 @@ static int dispatch(struct tree *t, const char *sub, const struct head_args *a)
 		return head_takeover(t, a->name, a->force, a->wait);
 	if (!strcmp(sub, "release"))
 		return head_release(t, a->name);
+	if (!strcmp(sub, "watch"))
+		return head_watch(t, a->interval, a->misses, a->wait);
 	return head_list(t);
 }
 
@@ -263,8 +292,10 @@ static const char *misplaced(const char *sub, const struct head_args *a)
 		return "--ip";
 	if (a->force && strcmp(sub, "rm") && strcmp(sub, "takeover"))
 		return "--force";
-	if (a->have_wait && strcmp(sub, "takeover"))
+	if (a->have_wait && strcmp(sub, "takeover") && strcmp(sub, "watch"))
 		return "--wait";
+	if (a->have_watch_opt && strcmp(sub, "watch"))
+		return "--interval/--misses";
 	return NULL;
 }
 
@@ -274,7 +305,7 @@ int cmd_head(int argc, char **argv, struct cli_ctx *ctx)
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	static const char *const subs[] = {"add", "list", "rm", "takeover", "release"};
+	static const char *const subs[] = {"add", "list", "rm", "takeover", "release", "watch"};
 	const char *sub = argv[1], *bad;
 	char w[32];
 	size_t k = 0;
@@ -286,13 +317,16 @@ int cmd_head(int argc, char **argv, struct cli_ctx *ctx)
 	struct head_args a;
 	if (parse_args(argc, argv, w, &a))
 		return 1;
-	if (!strcmp(sub, "list") && (a.name || a.ip || a.force || a.have_wait))
-		return cli_error(w, "takes no arguments (see hopeless head --help)");
-	if (strcmp(sub, "list") && !a.name)
+	int nameless = !strcmp(sub, "list") || !strcmp(sub, "watch");
+	if (nameless && a.name)
+		return cli_error(w, "%s: unexpected argument (see hopeless head --help)", a.name);
+	if (!strcmp(sub, "list") && (a.ip || a.force || a.have_wait))
+		return cli_error(w, "takes no options (see hopeless head --help)");
+	if (!nameless && !a.name)
 		return cli_error(w, "missing NAME (see hopeless head --help)");
 	if ((bad = misplaced(sub, &a)))
 		return cli_error(w, "%s: not accepted here (see hopeless head --help)", bad);
-	/* add and rm change the tree; takeover and release only read it. */
+	/* add and rm change the tree; takeover, release and watch only read it. */
 	struct tree t;
 	if (cli_open_tree(&t, ctx, "head", !strcmp(sub, "add") || !strcmp(sub, "rm")) < 0)
 		return 1;

@@ -16,7 +16,9 @@
  *
  * What a takeover did is kept on the survivor, not in the tree (the tree is
  * shared by every head; a takeover is this machine's): TAKEOVER_DIR/DEAD.addr
- * (interface, prefix), DEAD.pid (ganesha's pid file), DEAD.rpcbind. /run is
+ * (interface, prefix), DEAD.pid (ganesha's pid file), DEAD.rpcbind, and
+ * after a release DEAD.released (head watch leaves DEAD alone until it
+ * answers again; head_watch.c). /run is
  * the right life time: a reboot of the survivor ends the takeover too. */
 #include "cli.h"
 #include "arp.h"
@@ -99,6 +101,30 @@ static const struct head *find_survivor(const struct head *heads, size_t nh, con
 static void state_path(char *out, size_t len, const char *name, const char *suffix)
 {
 	snprintf(out, len, "%s/%s%s", TAKEOVER_DIR, name, suffix);
+}
+
+int head_address_here(const struct head *h)
+{
+	uint32_t ip;
+	struct local_if lif;
+	return validate_ipv4(h->ip, &ip, NULL) == 0 && find_local_addr(ip, &lif) == 1;
+}
+
+int head_taken_over_here(const char *name)
+{
+	char path[256];
+	state_path(path, sizeof(path), name, ".addr");
+	return path_exists(path);
+}
+
+int head_released_here(const char *name, int clear)
+{
+	char path[256];
+	state_path(path, sizeof(path), name, ".released");
+	int r = path_exists(path);
+	if (r && clear)
+		unlink(path);
+	return r;
 }
 
 /* An exclusive lock on TAKEOVER_DIR/.lock: takeover and release of any head
@@ -260,8 +286,8 @@ static int start_ganesha(const struct tree *t, const struct takeover *to)
 
 /* Undo a takeover that went wrong part-way (or a release): ganesha
  * stopped (SIGKILL after grace seconds: a release lets it finish its
- * requests, a start that failed has none), the address gone, rpcbind as saved, the state files removed.
- * Returns the rpcbind restore's result; counts into *restored. */
+ * requests, a start that failed has none), the address gone, rpcbind as
+ * saved, the state files removed. Returns the rpcbind restore's result; counts into *restored. */
 static int undo_takeover(const struct takeover *to, const char *name, double grace, double *stop_secs,
 			 int *restored)
 {
@@ -282,7 +308,7 @@ static int undo_takeover(const struct takeover *to, const char *name, double gra
 	return r;
 }
 
-/* Steps 2-4 of a checked takeover (the file's comment). */
+/* Steps 3-6 of a checked takeover (docs/scale-out.md, "Failover"). */
 static int run_takeover(const struct tree *t, const char *w, const char *name, double wait, struct takeover *to)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -320,6 +346,7 @@ static int run_takeover(const struct tree *t, const char *w, const char *name, d
 	}
 	/* RFC 5227 announces twice; the second after the service is there. */
 	arp_announce(to->lif.ifindex, to->lif.mac, to->ip);
+	head_released_here(name, 1);
 	printf("hopeless: head %s (%s) taken over by %s on %s: ARP probe unanswered in %.1f s, address up after "
 	       "%.2f s, nfs-ganesha (pid %ld, node id %s) %s after %.1f s; log %s\n",
 	       name, to->dead->ip, to->surv->name, to->lif.name, to->probe, t_addr, (long)takeover_pid(name), name,
@@ -370,7 +397,11 @@ int head_release(struct tree *t, const char *name)
 	state_path(to.pidfile, sizeof(to.pidfile), name, ".pid");
 	state_path(to.addrfile, sizeof(to.addrfile), name, ".addr");
 	state_path(to.rpcfile, sizeof(to.rpcfile), name, ".rpcbind");
+	const char *why;
 	(void)t;
+	/* The name becomes a path under TAKEOVER_DIR. */
+	if (head_name_ok(name, &why) < 0)
+		return cli_error(w, "%s: not a head name: %s", name, why);
 	int lock = lock_state(w);
 	if (lock < 0)
 		return 1;
@@ -389,6 +420,11 @@ int head_release(struct tree *t, const char *name)
 	double secs;
 	int restored;
 	rc = undo_takeover(&to, name, 30, &secs, &restored);
+	/* For head watch: DEAD is coming back, do not take it over again
+	 * before it has answered once. */
+	char marker[256];
+	state_path(marker, sizeof(marker), name, ".released");
+	write_file_atomic(marker, "", 0, 0600);
 	close(lock);
 	snprintf(line, sizeof(line), "%d rpcbind registration(s) restored", restored);
 	printf("hopeless: head %s released: nfs-ganesha %s%ld stopped after %.1f s, %s removed from %s, %s\n", name,

@@ -26,8 +26,8 @@ _hopeless() {
 		COMPREPLY=($(compgen -W "--from-template --keep --version --help" -- "$cur")) ;;
 	node) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list show set rm reset inspect diff capture discover" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--ip --mac --mac-file --macs --root --overlay --state --boot --append --server --head --template --json --purge --no-backup --force --ssh-rsa --into --paths --from --for --close --status --bmc --bmc-user --bmc-password-file --bmc-password-stdin --bmc-cipher --no-bmc --help" -- "$cur")) ;;
-	head) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list rm takeover release" -- "$cur")) ||
-		COMPREPLY=($(compgen -W "--ip --force --wait --help" -- "$cur")) ;;
+	head) [ -z "$sub" ] && COMPREPLY=($(compgen -W "add list rm takeover release watch" -- "$cur")) ||
+		COMPREPLY=($(compgen -W "--ip --force --wait --interval --misses --help" -- "$cur")) ;;
 	initramfs) [ -z "$sub" ] && COMPREPLY=($(compgen -W "build" -- "$cur")) ||
 		COMPREPLY=($(compgen -W "--root --rescue-shell --nic --modules --help" -- "$cur")) ;;
 	init) COMPREPLY=($(compgen -W "--server --netmask --interface --append --nfs-server --image-size --domain --image-mmp --help" -- "$cur")) ;;

@@ -84,8 +84,9 @@
 #                      (--nodes 2 is the default), state rbd; or with --state
 #                      image node1 alone, its rw.img on CephFS behind h1 (the
 #                      failover test; hooks can call head_kill NAME,
-#                      head_takeover DEAD SURVIVOR, head_release DEAD SURVIVOR
-#                      and head_restart NAME); the tree is NFSv3; the lab
+#                      head_takeover DEAD SURVIVOR, head_watch HEAD,
+#                      head_release DEAD SURVIVOR and head_restart NAME); the
+#                      tree is NFSv3; the lab
 #                      runs in a private mount namespace
 # Boot events: 'hopeless serve --events-only' runs in the namespace (events in
 # tree/log/events.log); 'hopeless status' is printed after each successful boot.
@@ -768,7 +769,9 @@ head_kill() {
 head_cli() {
 	local h=$1; shift
 	mkdir -p "$WORK/ganesha-lib-cli-$h" "$WORK/ganesha-run-$h"
-	ip netns exec "$(head_ns "$h")" unshare -m --propagation private sh -c '
+	# HEAD_CLI_EXEC=1: replace the calling (background) shell, so its $!
+	# is the command's pid.
+	${HEAD_CLI_EXEC:+exec} ip netns exec "$(head_ns "$h")" unshare -m --propagation private sh -c '
 		mount --bind "$1" /var/lib/nfs && mount --bind "$2" /run || exit 1
 		shift 2; exec "$@"' sh "$WORK/ganesha-lib-cli-$h" "$WORK/ganesha-run-$h" "$HOPELESS" -C "$TREE" "$@"
 }
@@ -787,6 +790,14 @@ head_takeover() {
 	HEAD_PID[$dead]=$(cat "$WORK/ganesha-run-$surv/hopeless/takeover/$dead.pid")
 	PIDS+=("${HEAD_PID[$dead]}")
 	say "takeover: $(printf '%s\n' "$out" | head -n 1)"
+}
+# head_watch HEAD [ARGS...]: `hopeless head watch` on head HEAD, in the
+# background until the lab ends; its output in $WORK/watch-HEAD.log.
+head_watch() {
+	local h=$1; shift
+	HEAD_CLI_EXEC=1 head_cli "$h" head watch "$@" > "$WORK/watch-$h.log" 2>&1 &
+	PIDS+=("$!")
+	say "head $h: hopeless head watch running (pid $!, log $WORK/watch-$h.log)"
 }
 # head_release DEAD SURVIVOR: the survivor gives the dead head back
 # (`hopeless head release DEAD`: its ganesha stopped, the address removed,

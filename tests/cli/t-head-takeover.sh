@@ -52,6 +52,17 @@ on_h2() {
 	ip netns exec "$NS" unshare -m --propagation private sh -c \
 		'mount --bind "$1" /run || exit 1; shift; exec "$@"' sh "$RUN" "$HOPELESS" -C "$T" "$@"
 }
+# watch_h2 SECS ARGS...: `hopeless head watch ARGS` on h2 for SECS seconds,
+# then SIGTERM; its output in $SCRATCH/watch.out.
+watch_h2() {
+	local secs=$1 pid; shift
+	( exec ip netns exec "$NS" unshare -m --propagation private sh -c \
+		'mount --bind "$1" /run || exit 1; shift; exec "$@"' sh "$RUN" "$HOPELESS" -C "$T" head watch "$@" ) \
+		> "$SCRATCH/watch.out" 2>&1 &
+	pid=$!
+	sleep "$secs"
+	kill -TERM "$pid"; wait "$pid"
+}
 addrs() { ip -n "$NS" -4 -o addr show dev eth0 | awk '{print $4}' | sort | tr '\n' ' '; }
 # rejects_on_h2 DESCRIPTION ARGS...: one "hopeless:" line, non-zero, the
 # tree (but for log/ when LOG_OK=1), h2's addresses and its takeover records
@@ -81,6 +92,8 @@ rejects_on_h2 "takeover on a machine that is no head" head takeover h1
 ip -n "$NS" addr add 10.9.0.3/24 dev eth0
 rejects_on_h2 "takeover of an unknown head" head takeover h9
 rejects_on_h2 "release of a head not taken over" head release h1
+rejects_on_h2 "release of a name that is a path" head release ../../tmp/x
+rejects_on_h2 "takeover of a name that is a path" head takeover ../h1
 
 # ---- h1 is alive: its address answers ARP from the other namespace
 ip -n "$NS1" addr add 10.9.0.2/24 dev eth0
@@ -108,6 +121,46 @@ check "h2 holds only its own address afterwards" test "$(addrs)" = "10.9.0.3/24 
 ip -n "$NS" addr add 10.9.0.2/24 dev eth0
 rejects_on_h2 "takeover of a head whose address is this machine's own" head takeover h1
 ip -n "$NS" addr del 10.9.0.2/24 dev eth0
+
+# ---- head watch: arguments
+rejects_on_h2 "watch with a name" head watch h1
+rejects_on_h2 "watch with --interval 0" head watch --interval 0
+rejects_on_h2 "watch with --misses 1.5" head watch --misses 1.5
+rejects_on_h2 "--interval on takeover" head takeover h1 --interval 1
+rejects_on_h2 "--misses on list" head list --misses 2
+
+# ---- h1 is dead: h2 (its only possible successor) takes it over; with no
+# Ceph here the takeover is undone, and the watcher carries on
+watch_h2 6 --interval 0.2 --misses 2 --wait 3
+W=$SCRATCH/watch.out
+check "watch: h2 watches the other head" grep -q '^hopeless: head watch: h2 watching 1 other head(s) every 0.2 s, down after 2 missed probes$' "$W"
+check "watch: h1 missed its probes and h2 takes it over" grep -q '^hopeless: head watch: h1 (10.9.0.2) missed 2 probes 0.2 s apart: taking over$' "$W"
+check "watch: the takeover that failed was undone" grep -q 'head takeover: h1: nfs-ganesha did not start .*undone: address removed' "$W"
+check "watch: stops on SIGTERM, saying takeovers stay" grep -q '^hopeless: head watch: stopped (takeovers made here stay' "$W"
+check "watch: h2 holds only its own address afterwards" test "$(addrs)" = "10.9.0.3/24 "
+
+# ---- h1's NFS is down but its machine answers ARP: no takeover
+ip -n "$NS1" addr add 10.9.0.2/24 dev eth0
+watch_h2 4 --interval 0.2 --misses 2
+check "watch: a head that answers ARP is not taken over" grep -q 'h1: its address 10.9.0.2 still answers ARP' "$W"
+check "watch: and nothing was started" sh -c "! grep -q 'nfs-ganesha did not start' '$W'"
+check "watch: h2 holds only its own address" test "$(addrs)" = "10.9.0.3/24 "
+
+# ---- h1 released here: left alone until it answers again
+ip -n "$NS1" addr del 10.9.0.2/24 dev eth0
+touch "$RUN/hopeless/takeover/h1.released"
+watch_h2 3 --interval 0.2 --misses 2
+check "watch: a released head is waited for, not taken over" grep -q '^hopeless: head watch: h1 (10.9.0.2) released here: waiting for it to answer again$' "$W"
+check "watch: no takeover of it" sh -c "! grep -q 'taking over' '$W'"
+ip -n "$NS1" addr add 10.9.0.2/24 dev eth0
+ip netns exec "$NS1" python3 -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.9.0.2", 2049)); s.listen(8); time.sleep(20)' &
+LPID=$!
+sleep 0.5
+watch_h2 2 --interval 0.2 --misses 2
+kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null
+check "watch: once h1 answers, the release is forgotten" test ! -e "$RUN/hopeless/takeover/h1.released"
 
 check "the takeover records are root's alone" test "$(stat -c %a "$RUN/hopeless/takeover")" = 700
 done_testing

@@ -3,8 +3,9 @@
 # boots node1 from head h1, its state image (rw.img) on CephFS behind h1
 # over NFSv3. While it holds, the node appends a counter to a file in its
 # state and syncs it every 0.2 s (hook tests/e2e/hooks/head-failover.sh);
-# h1 dies (SIGKILL of its ganesha, its address deleted) and h2 takes over
-# with `hopeless head takeover h1` (an ARP probe nobody answers, h1's
+# h1 dies (SIGKILL of its ganesha, its address deleted); `hopeless head
+# watch` on h2 sees it miss three probes and takes it over (`hopeless head
+# takeover h1`: an ARP probe nobody answers, h1's
 # address on h2's interface, gratuitous ARP, a ganesha with h1's generated
 # configuration and node id beside h2's own). Once the node writes again,
 # h2 gives h1 back (`hopeless head release h1`) and h1 restarts. The node
@@ -27,6 +28,8 @@ check "h1 ran on its own namespace ($H1)" test -n "$H1"
 check "node1 mounted its layers and state from h1" grep -q "nfs: $H1:/state/" "$C"
 check "its upper is the state image over NFS" grep -q 'upper: rw.img on loop (persistent)' "$C"
 check "h1 was killed while the node wrote" grep -q 'failover: h1 killed (ganesha SIGKILL, address deleted) after the node synced [1-9]' "$SCRATCH/lab.out"
+check "hopeless head watch on h2 saw h1 miss its probes and took it over" \
+	grep -q "failover: watch: hopeless: head watch: h1 ($H1) missed 3 probes 1.0 s apart: taking over" "$SCRATCH/lab.out"
 check "hopeless head takeover h1 on h2: h1's address up, a ganesha with node id h1 listening on it" \
 	grep -q "takeover: hopeless: head h1 ($H1) taken over by h2 on eth0: ARP probe unanswered in [0-9.]* s, address up after [0-9.]* s, nfs-ganesha (pid [0-9]*, node id h1) listening after [0-9.]* s; log " "$SCRATCH/lab.out"
 T=$W/failover.times
@@ -56,6 +59,9 @@ for v in $synced; do grep -qx "$v" "$H" || missing=$((missing + 1)); done
 check "every value the node synced is in its state ($(printf '%s\n' "$synced" | grep -c .) values, $missing missing)" test "$missing" = 0
 check "and nothing else: 1 to $(tail -n 1 "$H" 2>/dev/null) in order" sh -c "seq 1 \$(tail -n 1 '$H') | cmp -s - '$H'"
 left=$(pgrep -f -- "$W/" | tr '\n' ' ')
+check "the watcher did not take h1 over again after the release" \
+	test "$(grep -c 'taking over' "$W/watch-h2.log")" = 1
+check "the watcher saw h1 answer again" grep -q "head watch: h1 ($H1) answers again" "$W/watch-h2.log"
 check "no process of the lab is left (${left:-none})" test -z "$left"
 sed 's/^/# failover: /' "$T"
 echo "# t-head-failover.sh wall time $(( $(date +%s) - T0 )) s"

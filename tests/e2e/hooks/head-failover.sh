@@ -2,9 +2,9 @@
 # node1's state image is on CephFS behind head h1. While the node holds, it
 # appends a counter to /var/lab/counter and syncs it every 0.2 s (LAB:
 # synced N on the console once sync returned); the hook kills h1 (SIGKILL
-# of its ganesha, its address deleted), h2 takes over (head_takeover, in
-# lab.sh: `hopeless head takeover h1` on h2) and the hook times what the
-# node sees; once the node writes again, h2 releases h1 (`hopeless head
+# of its ganesha, its address deleted); `hopeless head watch` on h2 (started
+# by the hook, lab.sh head_watch) detects it and takes h1 over, and the hook
+# times what the node sees; once the node writes again, h2 releases h1 (`hopeless head
 # release h1`), h1 comes back (head_restart) and the node must write on. At teardown it reads the
 # counter back from the image on the head side.
 hook_setup() {
@@ -47,18 +47,32 @@ _wait_write() {
 }
 hook_up() {
 	[ "$1" = 1 ] || return 0
-	local t=$WORK/failover.times before tk tl tb th regs mid
+	local t=$WORK/failover.times wl=$WORK/watch-h2.log before tk tl tb th regs mid td="" dl line
+	# h2 watches h1 (probes every second, down after 3 misses).
+	head_watch h2
 	sleep 3
 	before=$(_synced_max)
 	tk=$(date +%s.%N)
 	head_kill h1
 	say "failover: h1 killed (ganesha SIGKILL, address deleted) after the node synced ${before:-nothing}"
-	head_takeover h1 h2
+	# The watcher detects it and takes over; the hook only looks.
+	dl=$(( $(date +%s) + 90 ))
+	while [ "$(date +%s)" -lt "$dl" ]; do
+		[ -n "$td" ] || ! grep -q 'h1 (.*) missed [0-9]* probes .*: taking over' "$wl" || td=$(date +%s.%N)
+		line=$(grep -m1 'head h1 (.*) taken over by h2' "$wl" || true)
+		[ -z "$line" ] || break
+		sleep 0.1
+	done
 	tl=$(date +%s.%N)
+	say "failover: watch: $(grep -m1 'taking over' "$wl" || echo 'no takeover')"
+	say "takeover: ${line:-none}"
+	local up
+	up=$(printf '%s\n' "$line" | sed -n 's/.* address up after \([0-9.]*\) s.*/\1/p')
 	_wait_write "${before:-0}"
 	{
 		echo "synced-before-kill ${before:-0}"
-		echo "address-up $(_rel "$HEAD_ADDR_UP" "$tk")"
+		echo "detected ${td:+$(_rel "$td" "$tk")}"
+		echo "address-up ${td:+$(awk -v a="$td" -v b="$tk" -v u="${up:-0}" 'BEGIN { printf "%.1f", a - b + u }')}"
 		echo "ganesha-listening $(_rel "$tl" "$tk")"
 		echo "first-write-after ${NEXT_T:+$(_rel "$NEXT_T" "$tk")}"
 		echo "first-value-after $NEXT_V"

@@ -1,0 +1,208 @@
+/* hopeless head watch: the detection that runs head takeover (docs/
+ * scale-out.md "Failover"). Runs on every head, in the foreground (a
+ * systemd unit, or the lab), until SIGTERM or SIGINT.
+ *
+ * Every --interval seconds it opens a TCP connection to port 2049 of every
+ * other head. A head that misses --misses probes in a row is down; of the
+ * heads this watcher sees up, the one that weighs most for the down head
+ * (rendezvous hashing, heads_weight(DEAD, HEAD), the same on every head)
+ * is its successor, and only the successor takes it over, so the survivors
+ * spread several dead heads over themselves and do not race for one. The
+ * takeover itself refuses a head whose address still answers ARP (a head
+ * whose ganesha hangs or is starting, a partition seen from here only), so
+ * a false alarm costs a refused takeover and a log line, never two servers
+ * on one address. Watchers with different views can both try; the first
+ * holds the address and the second's ARP probe sees it.
+ *
+ * A head taken over here is not probed (its address answers here). A head
+ * released here (head release) is left alone until it answers again: its
+ * own services are coming back, and a takeover in between would take its
+ * address from under it. */
+#include "cli.h"
+#include "clock.h"
+#include "head.h"
+#include "heads.h"
+#include "validate.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_WATCHED 256
+
+/* What the watcher knows of one head, kept across reloads of heads/. */
+struct watched {
+	char name[64];
+	int misses;  /* probes missed in a row */
+	int noted;   /* the current down state was logged */
+};
+
+struct watch {
+	struct watched w[MAX_WATCHED];
+	size_t n;
+	double interval, wait;
+	int misses;
+};
+
+static struct watched *watched_get(struct watch *wt, const char *name)
+{
+	for (size_t i = 0; i < wt->n; i++)
+		if (!strcmp(wt->w[i].name, name))
+			return &wt->w[i];
+	if (wt->n == MAX_WATCHED)
+		return NULL;
+	struct watched *w = &wt->w[wt->n++];
+	memset(w, 0, sizeof(*w));
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	return w;
+}
+
+/* 1 when ip accepts TCP on port within timeout_ms, else 0. */
+static int probe_tcp(const char *ip, int port, int timeout_ms)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (validate_ipv4(ip, &sa.sin_addr.s_addr, NULL) < 0)
+		return 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	int ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (!ok && errno == EINPROGRESS) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		int err = 0;
+		socklen_t len = sizeof(err);
+		ok = poll(&p, 1, timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err;
+	}
+	close(fd);
+	return ok;
+}
+
+/* The successor of dead among the heads this watcher sees up (itself
+ * included): the heaviest by heads_weight(dead, head); NULL if none. */
+static const struct head *successor(const struct watch *wt, const struct head *heads, size_t nh,
+				    const struct head *dead, const struct head *self)
+{
+	const struct head *best = NULL;
+	uint64_t best_w = 0;
+	for (size_t i = 0; i < nh; i++) {
+		const struct head *h = &heads[i];
+		if (h == dead)
+			continue;
+		int up = h == self;
+		for (size_t k = 0; k < wt->n && !up; k++)
+			if (!strcmp(wt->w[k].name, h->name))
+				up = wt->w[k].misses == 0;
+		uint64_t w = heads_weight(dead->name, h->name);
+		if (up && (!best || w > best_w || (w == best_w && strcmp(h->name, best->name) < 0)))
+			best = h, best_w = w;
+	}
+	return best;
+}
+
+/* This machine's own head: the one whose address is here and is not a
+ * takeover's. */
+static const struct head *own_head(const struct head *heads, size_t nh)
+{
+	for (size_t i = 0; i < nh; i++)
+		if (!head_taken_over_here(heads[i].name) && head_address_here(&heads[i]))
+			return &heads[i];
+	return NULL;
+}
+
+/* One probe of head h and what follows from it. */
+static void check_head(struct tree *t, struct watch *wt, const struct head *heads, size_t nh, const struct head *h,
+		       const struct head *self)
+{
+	struct watched *w = watched_get(wt, h->name);
+	if (!w || head_taken_over_here(h->name)) {
+		if (w)
+			w->misses = 0, w->noted = 0;
+		return;
+	}
+	int timeout_ms = (int)(wt->interval * 1000 * 0.8);
+	if (probe_tcp(h->ip, 2049, timeout_ms < 100 ? 100 : timeout_ms)) {
+		if (w->noted)
+			printf("hopeless: head watch: %s (%s) answers again\n", h->name, h->ip);
+		head_released_here(h->name, 1);
+		w->misses = 0, w->noted = 0;
+		return;
+	}
+	if (++w->misses < wt->misses || w->noted)
+		return;
+	const struct head *succ = successor(wt, heads, nh, h, self);
+	if (head_released_here(h->name, 0)) {
+		printf("hopeless: head watch: %s (%s) released here: waiting for it to answer again\n", h->name, h->ip);
+		w->noted = 1;
+	} else if (succ != self) {
+		printf("hopeless: head watch: %s (%s) missed %d probes; its successor is %s, not this head (%s)\n",
+		       h->name, h->ip, w->misses, succ ? succ->name : "none", self->name);
+		w->noted = 1;
+	} else {
+		printf("hopeless: head watch: %s (%s) missed %d probes %.1f s apart: taking over\n", h->name, h->ip,
+		       w->misses, wt->interval);
+		fflush(stdout);
+		/* A refusal (its address answers ARP) is logged by the takeover;
+		 * try again after another round of misses. */
+		if (head_takeover(t, h->name, 0, wt->wait) != 0)
+			w->misses = 0;
+	}
+}
+
+/* Sleep until the next round, or return 1 on SIGTERM/SIGINT. */
+static int wait_round(const sigset_t *stop, double secs)
+{
+	struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+	int sig = sigtimedwait(stop, NULL, &ts);
+	return sig == SIGTERM || sig == SIGINT;
+}
+
+int head_watch(struct tree *t, double interval, int misses, double wait)
+{
+	const char *w = "head watch";
+	struct head *heads;
+	size_t nh;
+	char err[512];
+	static struct watch wt;
+	memset(&wt, 0, sizeof(wt));
+	wt.interval = interval, wt.misses = misses, wt.wait = wait;
+	if (heads_load(t, &heads, &nh, err, sizeof(err)) < 0)
+		return cli_error(w, "%s", err);
+	const struct head *self = own_head(heads, nh);
+	if (!self) {
+		free(heads);
+		return cli_error(w, "no head's address is on this machine: run it on each head (hopeless head list)");
+	}
+	printf("hopeless: head watch: %s watching %zu other head(s) every %.1f s, down after %d missed probes\n",
+	       self->name, nh - 1, interval, misses);
+	free(heads);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	int noted_err = 0;
+	while (!wait_round(&stop, interval)) {
+		/* heads/ again each round: a head added or removed is seen. */
+		if (heads_load(t, &heads, &nh, err, sizeof(err)) < 0) {
+			if (!noted_err++)
+				fprintf(stderr, "hopeless: head watch: %s (keeps trying)\n", err);
+			continue;
+		}
+		noted_err = 0;
+		self = own_head(heads, nh);
+		for (size_t i = 0; self && i < nh; i++)
+			if (&heads[i] != self)
+				check_head(t, &wt, heads, nh, &heads[i], self);
+		free(heads);
+	}
+	printf("hopeless: head watch: stopped (takeovers made here stay; head release NAME gives one back)\n");
+	return 0;
+}
