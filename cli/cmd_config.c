@@ -420,33 +420,50 @@ static int assign_heads(struct tree *t, struct tree_node *nodes, size_t n, const
 	return 0;
 }
 
-/* etc/heads/<name>/ganesha.conf of every head. */
+/* One head's etc/heads/<name>/: ganesha.conf, dnsmasq.conf, nginx.conf. */
+static int emit_head(struct tree *t, const struct head *h, const struct tree_node *nodes, size_t n,
+		     struct config_run *run, struct strbuf *sb)
+{
+	char dir[PATH_MAX], rel[PATH_MAX];
+	if (tfs_fmt(dir, sizeof(dir), "etc/heads/%s", h->name) < 0 ||
+	    tfs_fmt(rel, sizeof(rel), "%s/ganesha.conf", dir) < 0)
+		return -ENAMETOOLONG;
+	int r = tfs_mkdir_p(t, dir, 0755);
+	if (r < 0) {
+		fprintf(stderr, "hopeless: config: %s/%s: %s\n", t->dir, dir, strerror(-r));
+		return r;
+	}
+	int fresh = !tfs_exists(t, rel);
+	sb_reset(sb);
+	r = gen_failed(rel, gen_ganesha_head(t, h, nodes, n, sb));
+	if (r == 0)
+		r = emit(t, rel, sb, run, NULL);
+	/* rados_cluster: a node id not in the grace database cannot start. */
+	if (r == 0 && fresh)
+		printf("hopeless: config: head %s: etc/heads/%s/ganesha.conf written; before starting it: "
+		       "ganesha-rados-grace --cephconf %s --userid %s --pool %s --ns %s add %s\n",
+		       h->name, h->name, t->conf.ceph_conf, t->conf.ceph_user, t->conf.ceph_grace_pool,
+		       t->conf.ceph_grace_namespace, h->name);
+	/* Every head serves DHCP, TFTP and HTTP for every node. */
+	sb_reset(sb);
+	if (r == 0 && (r = tfs_fmt(rel, sizeof(rel), "%s/dnsmasq.conf", dir)) == 0 &&
+	    (r = gen_failed(rel, gen_dnsmasq_head(t, h, nodes, n, sb))) == 0)
+		r = emit(t, rel, sb, run, NULL);
+	sb_reset(sb);
+	if (r == 0 && (r = tfs_fmt(rel, sizeof(rel), "%s/nginx.conf", dir)) == 0 &&
+	    (r = gen_failed(rel, gen_nginx_head(t, h, sb))) == 0)
+		r = emit(t, rel, sb, run, NULL);
+	return r;
+}
+
+/* etc/heads/<name>/ of every head. */
 static int emit_heads(struct tree *t, const struct head *heads, size_t nh, const struct tree_node *nodes, size_t n,
 		      struct config_run *run)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int r = 0;
-	for (size_t i = 0; i < nh && r == 0; i++) {
-		char dir[PATH_MAX], rel[PATH_MAX];
-		if (tfs_fmt(dir, sizeof(dir), "etc/heads/%s", heads[i].name) < 0 ||
-		    tfs_fmt(rel, sizeof(rel), "%s/ganesha.conf", dir) < 0)
-			return -ENAMETOOLONG;
-		if ((r = tfs_mkdir_p(t, dir, 0755)) < 0) {
-			fprintf(stderr, "hopeless: config: %s/%s: %s\n", t->dir, dir, strerror(-r));
-			break;
-		}
-		int fresh = !tfs_exists(t, rel);
-		sb_reset(&sb);
-		r = gen_failed(rel, gen_ganesha_head(t, &heads[i], nodes, n, &sb));
-		if (r == 0)
-			r = emit(t, rel, &sb, run, NULL);
-		/* rados_cluster: a node id not in the grace database cannot start. */
-		if (r == 0 && fresh)
-			printf("hopeless: config: head %s: etc/heads/%s/ganesha.conf written; before starting it: "
-			       "ganesha-rados-grace --cephconf %s --userid %s --pool %s --ns %s add %s\n",
-			       heads[i].name, heads[i].name, t->conf.ceph_conf, t->conf.ceph_user,
-			       t->conf.ceph_grace_pool, t->conf.ceph_grace_namespace, heads[i].name);
-	}
+	for (size_t i = 0; i < nh && r == 0; i++)
+		r = emit_head(t, &heads[i], nodes, n, run, &sb);
 	sb_free(&sb);
 	return r;
 }
@@ -483,6 +500,9 @@ int config_generate(struct tree *t, int verbose)
 		return -EINVAL;
 	}
 	struct config_run run = {0};
+	/* With heads, each serves the boot files: their URLs name whichever
+	 * head answered the node's DHCP. */
+	t->boot_from_next_server = nh > 0;
 	int r = nh ? assign_heads(t, nodes, n, heads, nh) : 0;
 	if (r == 0)
 		r = fix_state_owners(t, nodes, n);

@@ -705,7 +705,7 @@ start_nginx() {
 		{ echo "hopeless: lab: nginx did not start (see $WORK/nginx-error.log)" >&2; exit 1; }
 	say "nginx running (pid $!, boot files over HTTP, log in tree/log/http-access.log)"
 }
-[ "$TRANSPORT" = http ] && start_nginx
+[ "$TRANSPORT" = http ] && [ "$CEPH" = 0 ] && start_nginx
 
 # --ceph: each head in a network namespace of its own (hl-NAME-ID), its
 # veth on the lab bridge carrying the head's address, running nfs-ganesha
@@ -723,6 +723,44 @@ start_head() { # NAME IP
 	ip -n "$hns" addr add "$ip/24" dev eth0
 	ip -n "$hns" link set eth0 up
 	run_head_ganesha "$name" "$hns" "$ip"
+	run_head_boot "$name" "$hns" "$ip"
+}
+# run_head_boot NAME NETNS IP: the head's boot services from its
+# etc/heads/NAME/ (hopeless config): dnsmasq (DHCP and TFTP on the head's
+# address, log $WORK/dnsmasq-NAME.log) and, with HTTP, nginx (log
+# tree/log/http-access-NAME.log). Every head answers every node.
+declare -A HEAD_DNSMASQ=() HEAD_NGINX=()
+run_head_boot() {
+	local name=$1 hns=$2 ip=$3
+	ip netns exec "$hns" dnsmasq -C "$TREE/etc/heads/$name/dnsmasq.conf" --user=root \
+		--pid-file="$WORK/dnsmasq-$name.pid" --log-facility="$WORK/dnsmasq-$name.log" --log-dhcp \
+		--dhcp-leasefile="$WORK/dnsmasq-$name.leases"
+	HEAD_DNSMASQ[$name]=$(cat "$WORK/dnsmasq-$name.pid")
+	PIDS+=("${HEAD_DNSMASQ[$name]}")
+	if [ "$TRANSPORT" = http ]; then
+		mkdir -p "$TREE/run/nginx-$name" "$TREE/log"
+		ip netns exec "$hns" nginx -c "$TREE/etc/heads/$name/nginx.conf" -e "$WORK/nginx-error-$name.log" \
+			-g 'daemon off;' >"$WORK/nginx-$name.out" 2>&1 &
+		HEAD_NGINX[$name]=$!
+		PIDS+=("$!")
+		for _ in $(seq 1 50); do
+			ip netns exec "$hns" ss -ltn 2>/dev/null | grep -q "$ip:80 " && break
+			sleep 0.1
+		done
+		ip netns exec "$hns" ss -ltn | grep -q "$ip:80 " ||
+			{ echo "hopeless: lab: head $name's nginx did not start (see $WORK/nginx-error-$name.log)" >&2; exit 1; }
+	fi
+	say "head $name: dnsmasq (pid ${HEAD_DNSMASQ[$name]})${HEAD_NGINX[$name]:+ and nginx (pid ${HEAD_NGINX[$name]})} serving the boot files on $ip"
+}
+# head_stop_boot NAME: the head's dnsmasq and nginx die.
+head_stop_boot() {
+	local p
+	for p in "${HEAD_DNSMASQ[$1]:-}" "${HEAD_NGINX[$1]:-}"; do
+		[ -n "$p" ] || continue
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	HEAD_DNSMASQ[$1]="" HEAD_NGINX[$1]=""
 }
 # run_head_ganesha NAME NETNS IP: the ganesha of head NAME (its node id
 # and address) in NETNS, with its own /run; waits until it listens on IP.
@@ -757,10 +795,12 @@ run_head_ganesha() {
 	say "head $name: nfs-ganesha (pid ${HEAD_PID[$name]}, node id $name) listening on $ip in namespace $hns"
 }
 head_ip() { case $1 in h1) echo "$H1_IP" ;; h2) echo "$H2_IP" ;; esac; }
-# head_kill NAME: head NAME dies: SIGKILL to its ganesha, its address gone.
+# head_kill NAME: head NAME dies: SIGKILL to its ganesha, dnsmasq and
+# nginx, its address gone.
 head_kill() {
 	kill -KILL "${HEAD_PID[$1]}" 2>/dev/null || true
 	wait "${HEAD_PID[$1]}" 2>/dev/null || true
+	head_stop_boot "$1"
 	ip -n "$(head_ns "$1")" addr del "$(head_ip "$1")/24" dev eth0
 }
 # head_cli HEAD ARGS...: `hopeless ARGS` as head HEAD's machine runs it: in
@@ -809,17 +849,20 @@ head_release() {
 	say "release: $(printf '%s\n' "$out" | head -n 1)"
 }
 # head_restart NAME: the head is back: its address on its own interface,
-# announced, and its own ganesha again (its rpcbind lived on).
+# announced, and its own services again (its rpcbind lived on).
 head_restart() {
 	local hns ip
 	hns=$(head_ns "$1") ip=$(head_ip "$1")
 	ip -n "$hns" addr add "$ip/24" dev eth0
 	ip netns exec "$hns" busybox arping -U -c 1 -I eth0 "$ip" >/dev/null 2>&1 || true
 	run_head_ganesha "$1" "$hns" "$ip"
+	run_head_boot "$1" "$hns" "$ip"
 }
 
 DNSMASQ_UP=0 GANESHA_UP=0
-if [ "$DHCP_DELAY" = 0 ]; then start_dnsmasq; DNSMASQ_UP=1; fi
+# --ceph: the heads serve DHCP, TFTP and HTTP (run_head_boot), not the lab.
+if [ "$CEPH" = 1 ]; then DNSMASQ_UP=1
+elif [ "$DHCP_DELAY" = 0 ]; then start_dnsmasq; DNSMASQ_UP=1; fi
 if [ "$CEPH" = 1 ]; then
 	start_head h1 "$H1_IP"; start_head h2 "$H2_IP"; GANESHA_UP=1
 elif [ "$NFS_DELAY" = 0 ]; then start_ganesha; GANESHA_UP=1; fi
@@ -1131,6 +1174,9 @@ boot_pair() { # $1: boot number
 		say "boot $n: $NODE2 command line: $(node_cmdline "$MACN2")"
 		start_qemu "$log1" "$TAP" "$MAC" $(boot_args) -append "$(node_cmdline "$MAC")"
 	else
+		# The same command line, from the boot file the heads serve.
+		say "boot $n: $NODE command line: $(node_cmdline "$MAC")"
+		say "boot $n: $NODE2 command line: $(node_cmdline "$MACN2")"
 		start_qemu "$log1" "$TAP" "$MAC" -boot n
 	fi
 	local q1=$QPID

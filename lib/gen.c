@@ -233,7 +233,10 @@ static int mask_prefix(const char *mask)
  * A grub node's UEFI firmware gets shimx64.efi (signed by Microsoft), which
  * loads grubx64.efi from the same TFTP directory (docs/boot.md, Secure
  * Boot); its BIOS firmware goes the iPXE way, like an iPXE node's. */
-int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
+/* dnsmasq.conf around its listening lines (the single head's interface, or
+ * a head's address). */
+static int dnsmasq_conf(const struct tree *t, const struct tree_node *nodes, size_t n, const char *listen,
+			struct strbuf *sb)
 {
 	int r = check_all(t, nodes, n);
 	if (r < 0)
@@ -245,7 +248,7 @@ int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, s
 			 "# DHCP for registered nodes only (a static range answers no unknown MAC),\n"
 			 "# TFTP for the boot files, no DNS.\n"
 			 "port=0\n"
-			 "interface=%s\n"
+			 "%s"
 			 "bind-interfaces\n"
 			 "dhcp-range=%s,static,%s,12h\n"
 			 "dhcp-authoritative\n"
@@ -266,7 +269,25 @@ int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, s
 			 "# The nodes live in their own file: dnsmasq rereads it on SIGHUP\n"
 			 "# (hopeless config sends one), but never rereads this file.\n"
 			 "dhcp-hostsfile=%s/etc/dnsmasq-hosts.conf\n",
-			 GENERATED, t->conf.interface, net, t->conf.netmask, t->dir, t->dir);
+			 GENERATED, listen, net, t->conf.netmask, t->dir, t->dir);
+}
+
+int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)
+{
+	char listen[64];
+	snprintf(listen, sizeof(listen), "interface=%s\n", t->conf.interface);
+	return dnsmasq_conf(t, nodes, n, listen, sb);
+}
+
+/* A head's: the same hosts, answering on the head's address (whatever its
+ * interface is called on that machine); its own address is the DHCP
+ * answer's next-server, which the boot files' URLs name. */
+int gen_dnsmasq_head(const struct tree *t, const struct head *h, const struct tree_node *nodes, size_t n,
+		     struct strbuf *sb)
+{
+	char listen[96];
+	snprintf(listen, sizeof(listen), "# head %s\nlisten-address=%s\n", h->name, h->ip);
+	return dnsmasq_conf(t, nodes, n, listen, sb);
 }
 
 int gen_dnsmasq_hosts(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb)

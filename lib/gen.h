@@ -28,12 +28,21 @@ int gen_check_conf(const struct tree *t);
  * else path itself (TFTP from the DHCP next-server). */
 int gen_boot_url(const struct tree *t, const char *path, struct strbuf *sb);
 /* nginx.conf for hopeless serve: tftp/ read-only over HTTP on server:http_port. */
+struct head;
 int gen_nginx(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+/* A head's etc/heads/<name>/nginx.conf: listens on the head's address; pid
+ * file, logs and temporary paths named after the head (run/nginx-<name>.pid,
+ * log/http-access-<name>.log), since the heads share one tree. */
+int gen_nginx_head(const struct tree *t, const struct head *h, struct strbuf *sb);
 /* The kernel command line of a node (everything it needs to find its layers). */
 int gen_cmdline(const struct tree *t, const struct tree_node *n, struct strbuf *sb);
 /* dnsmasq: the main config (read once at start) and the node list it names
  * with dhcp-hostsfile= (reread on SIGHUP). */
 int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
+/* A head's etc/heads/<name>/dnsmasq.conf: the same static hosts and boot
+ * files, listening on the head's address. */
+int gen_dnsmasq_head(const struct tree *t, const struct head *h, const struct tree_node *nodes, size_t n,
+		     struct strbuf *sb);
 int gen_dnsmasq_hosts(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
 /* ISC dhcpd.conf: known hosts only, boot file by client type and boot method. */
 int gen_dhcpd(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);
@@ -54,7 +63,6 @@ int gen_ganesha(const struct tree *t, const struct tree_node *nodes, size_t n, s
  * gen_ganesha, as paths inside CephFS (ceph_path) through FSAL_CEPH, bound
  * to the head's address, recovery through the shared rados_cluster grace
  * database with the head's name as its node id. */
-struct head;
 int gen_ganesha_head(const struct tree *t, const struct head *h, const struct tree_node *nodes, size_t n,
 		     struct strbuf *sb);
 int gen_exports(const struct tree *t, const struct tree_node *nodes, size_t n, struct strbuf *sb);

@@ -93,6 +93,10 @@ struct tree {
 	int fd;             /* the tree's directory: every access resolves beneath it (treefs.h) */
 	int lock_fd;
 	struct tree_conf conf;
+	/* Set by config when heads are declared: every head serves the boot
+	 * files, so their URLs name the head that answered the node's DHCP
+	 * (iPXE's ${next-server}) instead of conf.server (gen_boot_url). */
+	int boot_from_next_server;
 };
 
 /* Calls fn(key, value) for each "key = value" line; comments and blank lines

@@ -61,6 +61,20 @@ for h in h1 h2; do
 	check "$h: a node's state export is its own" grep -Pzq 'Path = "/state/10.9.0.11";\n\tPseudo = "/state/10.9.0.11";\n[^}]*Clients = 10.9.0.11;\n\t\tAccess_Type = RW;' "$G"
 	check "$h: the root read-only" grep -Pzq 'Path = "/roots/deb12";\n[^}]*\n\t\tAccess_Type = RO;' "$G"
 done
+for h in h1 h2; do
+	ip=$(sed -n 's/^ip = //p' "$T/heads/$h.conf")
+	D=$T/etc/heads/$h/dnsmasq.conf N=$T/etc/heads/$h/nginx.conf
+	check "$h: dnsmasq.conf answers on its address" grep -qx "listen-address=$ip" "$D"
+	check "$h: with the same static hosts" grep -qx "dhcp-hostsfile=$T/etc/dnsmasq-hosts.conf" "$D"
+	check "$h: and no interface name of the single head" sh -c "! grep -q '^interface=' '$D'"
+	check "$h: nginx.conf listens on its address" grep -q "listen $ip:80;" "$N"
+	check "$h: its own pid file and logs in the shared tree" \
+		sh -c "grep -q 'pid $T/run/nginx-$h.pid;' '$N' && grep -q 'access_log $T/log/http-access-$h.log;' '$N'"
+done
+check "with heads, boot URLs name the head that answered DHCP" \
+	grep -q '^kernel http://${next-server}/boot/deb12/vmlinuz ' "$T/tftp/ipxe/52-54-00-00-09-11.ipxe"
+check "and so does boot.ipxe" grep -q '^chain http://${next-server}/ipxe/${netX/mac:hexhyp}.ipxe ' "$T/tftp/boot.ipxe"
+check "the single head's etc/nginx.conf stays on the tree's server" grep -q 'listen 10.9.0.1:80;' "$T/etc/nginx.conf"
 check "both heads export the same (only address and node id differ)" \
 	bash -c "diff <(sed '/Bind_addr\|NodeId\|^# ganesha.conf of head\|this head is node id/d' '$T/etc/heads/h1/ganesha.conf') <(sed '/Bind_addr\|NodeId\|^# ganesha.conf of head\|this head is node id/d' '$T/etc/heads/h2/ganesha.conf') >/dev/null"
 check "the single head's etc/ganesha.conf is as without heads (FSAL VFS)" grep -q 'Name = VFS;' "$T/etc/ganesha.conf"

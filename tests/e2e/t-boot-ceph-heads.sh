@@ -2,7 +2,9 @@
 # End to end, two heads on the lab Ceph (issue 11): hopeless lab --ceph puts
 # the tree on CephFS, declares heads h1 and h2 (each an nfs-ganesha with
 # FSAL_CEPH in a network namespace of its own) and boots node1 (head h1)
-# and node2 (head h2), state rbd, twice at the same time. Each node mounts
+# and node2 (head h2), state rbd, twice at the same time, through the PXE
+# chain that both heads serve (each runs dnsmasq and nginx from its
+# etc/heads/NAME/; h1's die before the second boot). Each node mounts
 # its layers from its own head, sees its own host layer, maps its own RBD
 # image with its own key and writes to it; the second boot reads what the
 # first wrote. While the nodes run: each kernel holds its image's lock, a
@@ -13,7 +15,7 @@
 . "$(dirname "$0")/../lib.sh"
 T0=$(date +%s)
 W=$SCRATCH/lab
-HOPELESS=$HOPELESS "$HOPELESS" lab --ceph --boot direct --boots 2 --hold 15 --twin \
+HOPELESS=$HOPELESS "$HOPELESS" lab --ceph --boot ipxe --boots 2 --hold 15 --twin \
 	--hook "$TOP/tests/e2e/hooks/ceph-heads.sh" --workdir "$W" --keep --timeout 240 > "$SCRATCH/lab.out" 2>&1
 rc=$?
 cat "$SCRATCH/lab.out"
@@ -26,6 +28,20 @@ check "two heads, each its own address ($H1, $H2)" sh -c "[ -n '$H1' ] && [ -n '
 check "the tree is on CephFS" grep -q 'CephFS mounted on .*; the tree is its /hopeless' "$SCRATCH/lab.out"
 check "node1's boot file: h1 first, h2 its fallback" grep -q "node1 command line: .*hopeless.servers=$H2 hopeless.server=$H1 " "$SCRATCH/lab.out"
 check "node2's boot file: h2 first, h1 its fallback" grep -q "node2 command line: .*hopeless.servers=$H1 hopeless.server=$H2 " "$SCRATCH/lab.out"
+D1=$W/dnsmasq-h1.log D2=$W/dnsmasq-h2.log A1=$W/http-access-h1.log A2=$W/http-access-h2.log
+check "the lab ran no DHCP server of its own" test ! -e "$W/dnsmasq.log"
+check "both heads ran dnsmasq and nginx" \
+	grep -q "head h1: dnsmasq (pid [0-9]*) and nginx (pid [0-9]*) serving the boot files on $H1" "$SCRATCH/lab.out"
+check "h2 too" grep -q "head h2: dnsmasq (pid [0-9]*) and nginx (pid [0-9]*) serving the boot files on $H2" "$SCRATCH/lab.out"
+check "boot 1: the heads answered both nodes' DHCP" sh -c "cat '$D1' '$D2' | grep -q 'DHCPACK.* node1\$' && cat '$D1' '$D2' | grep -q 'DHCPACK.* node2\$'"
+check "boot 1: the heads' nginx served the iPXE scripts and kernels" \
+	sh -c "cat '$A1' '$A2' | grep -c '\"GET /ipxe/52-54-00-[0-9a-f-]*\.ipxe HTTP/1\.1\" 200 ' | grep -qv '^[01]\$' &&
+	       cat '$A1' '$A2' | grep -q '\"GET /boot/lab-root/vmlinuz HTTP/1\.1\" 200 '"
+n2=$(cat "$W/h2-dnsmasq-lines-before-2" 2>/dev/null || echo 0) a2=$(cat "$W/h2-http-lines-before-2" 2>/dev/null || echo 0)
+check "boot 2, h1's dnsmasq and nginx dead: h2 answered node1's DHCP" sh -c "tail -n +$((n2 + 1)) '$D2' | grep -q 'DHCPACK.* node1\$'"
+check "boot 2: and h2's nginx served node1's iPXE script and kernel" \
+	sh -c "tail -n +$((a2 + 1)) '$A2' | grep -q '\"GET /ipxe/52-54-00-[0-9a-f-]*\.ipxe HTTP/1\.1\" 200 ' &&
+	       tail -n +$((a2 + 1)) '$A2' | grep -c '\"GET /boot/lab-root/vmlinuz HTTP/1\.1\" 200 ' | grep -q '^[2-9]'"
 for b in 1 2; do
 	c1=$W/console-$b.log c2=$W/console-node2-$b.log
 	check "boot $b: node1 mounts its layers from h1" grep -q "nfs: $H1:/roots/lab-root, /roots/compute and /clients/.* mounted" "$c1"

@@ -1,7 +1,19 @@
 # hopeless lab --ceph hook (tests/e2e/t-boot-ceph-heads.sh): while the nodes
 # run, record the holders of both RBD images' locks, a second writer on
 # node1's image, and node1's key against node2's image (and, as a control,
-# its own), object by object with rados.
+# its own), object by object with rados. Before the second boot h1's boot
+# services (dnsmasq, nginx) die: both nodes must PXE-boot from h2's. At
+# the end the heads' HTTP logs (in the tree, on CephFS) are copied out.
+hook_before_boot() {
+	[ "$1" = 2 ] || return 0
+	head_stop_boot h1
+	wc -l < "$WORK/dnsmasq-h2.log" > "$WORK/h2-dnsmasq-lines-before-2"
+	wc -l < "$TREE/log/http-access-h2.log" > "$WORK/h2-http-lines-before-2"
+	say "hook: h1's dnsmasq and nginx killed before boot 2"
+}
+hook_teardown() {
+	cp "$TREE"/log/http-access-h[12].log "$WORK/" 2>/dev/null || true
+}
 hook_up() {
 	local out=$WORK/ceph-heads-$1 n img id1 id2 user2 key
 	# hook_up comes at node1's marker: wait (60 s at most) for node2's
