@@ -43,4 +43,8 @@ int cli_find_data(const char *name, char *out, size_t outlen);
 int config_generate(struct tree *t, int verbose);
 /* True when argv asks for help. */
 int cli_wants_help(int argc, char **argv);
+/* The pid in <tree>/run/<name>.pid when that process runs and is the named
+ * program comm (a stale pid file may name a recycled pid); else 0.
+ * (cmd_config.c) */
+pid_t cli_service_pid(const struct tree *t, const char *name, const char *comm);
 #endif

@@ -222,9 +222,7 @@ static int fix_state_owners(struct tree *t, const struct tree_node *nodes, size_
 	return r;
 }
 
-/* The pid in <tree>/run/<name>.pid when that process runs and is the named
- * program (a stale pid file may name a recycled pid); else 0. */
-static pid_t service_pid(struct tree *t, const char *name, const char *comm)
+pid_t cli_service_pid(const struct tree *t, const char *name, const char *comm)
 {
 	char p[PATH_MAX], line[32], want[32];
 	if (tfs_fmt(p, sizeof(p), "run/%s.pid", name) < 0 || tfs_read_line(t, p, line, sizeof(line)) < 0)
@@ -244,7 +242,7 @@ static pid_t service_pid(struct tree *t, const char *name, const char *comm)
  * nfs-ganesha rereads its EXPORT blocks on SIGHUP. One line per service. */
 static void reload_services(struct tree *t, const struct config_run *run)
 {
-	pid_t pid = service_pid(t, "dnsmasq", "dnsmasq");
+	pid_t pid = cli_service_pid(t, "dnsmasq", "dnsmasq");
 	if (pid && run->dnsmasq_conf)
 		printf("hopeless: config: dnsmasq.conf changed: restart dnsmasq (pid %d) to apply it\n", (int)pid);
 	else if (pid && run->dnsmasq_hosts) {
@@ -253,7 +251,7 @@ static void reload_services(struct tree *t, const struct config_run *run)
 		else
 			fprintf(stderr, "hopeless: config: dnsmasq (pid %d): %s\n", (int)pid, strerror(errno));
 	}
-	pid = service_pid(t, "ganesha", "ganesha.nfsd");
+	pid = cli_service_pid(t, "ganesha", "ganesha.nfsd");
 	if (pid && run->ganesha) {
 		if (kill(pid, SIGHUP) == 0)
 			printf("hopeless: config: nfs-ganesha (pid %d) reloaded its exports\n", (int)pid);
@@ -262,7 +260,7 @@ static void reload_services(struct tree *t, const struct config_run *run)
 	}
 	/* nginx rereads its configuration on SIGHUP, gracefully (transfers
 	 * under way finish on the old workers). */
-	pid = service_pid(t, "nginx", "nginx");
+	pid = cli_service_pid(t, "nginx", "nginx");
 	if (pid && run->nginx) {
 		if (kill(pid, SIGHUP) == 0)
 			printf("hopeless: config: nginx (pid %d) reloaded its configuration\n", (int)pid);
@@ -428,7 +426,10 @@ static int emit_head(struct tree *t, const struct head *h, const struct tree_nod
 	if (tfs_fmt(dir, sizeof(dir), "etc/heads/%s", h->name) < 0 ||
 	    tfs_fmt(rel, sizeof(rel), "%s/ganesha.conf", dir) < 0)
 		return -ENAMETOOLONG;
+	/* run/: where the head's dnsmasq and nginx put their pid files. */
 	int r = tfs_mkdir_p(t, dir, 0755);
+	if (r == 0)
+		r = tfs_mkdir_p(t, "run", 0755);
 	if (r < 0) {
 		fprintf(stderr, "hopeless: config: %s/%s: %s\n", t->dir, dir, strerror(-r));
 		return r;

@@ -17,7 +17,15 @@
  * A head taken over here is not probed (its address answers here). A head
  * released here (head release) is left alone until it answers again: its
  * own services are coming back, and a takeover in between would take its
- * address from under it. */
+ * address from under it.
+ *
+ * It also reloads this head's services when hopeless config (run on any
+ * head) changed their files: config can signal only the services of the
+ * machine it runs on, and the heads share the tree. Each round it looks at
+ * etc/dnsmasq-hosts.conf and etc/heads/SELF/{dnsmasq,ganesha,nginx}.conf;
+ * a change sends SIGHUP to the process in run/<service>-SELF.pid (dnsmasq
+ * rereads its hosts, ganesha its exports, nginx its configuration), or for
+ * dnsmasq.conf, which dnsmasq never rereads, says to restart it. */
 #include "cli.h"
 #include "clock.h"
 #include "head.h"
@@ -33,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_WATCHED 256
@@ -44,11 +53,16 @@ struct watched {
 	int noted;   /* the current down state was logged */
 };
 
+/* The files whose change reloads a service here (see the top). */
+enum { F_HOSTS, F_DNSMASQ, F_GANESHA, F_NGINX, F_COUNT };
+
 struct watch {
 	struct watched w[MAX_WATCHED];
 	size_t n;
 	double interval, wait;
 	int misses;
+	struct stat seen[F_COUNT]; /* st_ino 0: not there (or not looked yet) */
+	int looked;
 };
 
 static struct watched *watched_get(struct watch *wt, const char *name)
@@ -155,6 +169,61 @@ static void check_head(struct tree *t, struct watch *wt, const struct head *head
 	}
 }
 
+/* 1 when the file at rel is not the one seen last (another inode, size or
+ * modification time: config replaces files by rename); records it. */
+static int file_changed(const struct tree *t, const char *rel, struct stat *seen)
+{
+	struct stat st;
+	memset(&st, 0, sizeof(st));
+	tfs_stat(t, rel, &st);
+	int changed = st.st_ino != seen->st_ino || st.st_size != seen->st_size ||
+		      st.st_mtim.tv_sec != seen->st_mtim.tv_sec || st.st_mtim.tv_nsec != seen->st_mtim.tv_nsec;
+	*seen = st;
+	return changed;
+}
+
+/* SIGHUP to this head's service, if it runs (its pid file in run/). */
+static void reload(const struct tree *t, const char *svc, const char *self, const char *comm, const char *what)
+{
+	char name[96];
+	snprintf(name, sizeof(name), "%s-%s", svc, self);
+	pid_t pid = cli_service_pid(t, name, comm);
+	if (!pid)
+		return;
+	if (kill(pid, SIGHUP) == 0)
+		printf("hopeless: head watch: %s (pid %ld) %s\n", svc, (long)pid, what);
+	else
+		fprintf(stderr, "hopeless: head watch: %s (pid %ld): %s\n", svc, (long)pid, strerror(errno));
+}
+
+/* One look at this head's files; the first only records them. */
+static void check_files(const struct tree *t, struct watch *wt, const char *self)
+{
+	char rel[F_COUNT][PATH_MAX];
+	snprintf(rel[F_HOSTS], PATH_MAX, "etc/dnsmasq-hosts.conf");
+	snprintf(rel[F_DNSMASQ], PATH_MAX, "etc/heads/%s/dnsmasq.conf", self);
+	snprintf(rel[F_GANESHA], PATH_MAX, "etc/heads/%s/ganesha.conf", self);
+	snprintf(rel[F_NGINX], PATH_MAX, "etc/heads/%s/nginx.conf", self);
+	int ch[F_COUNT];
+	for (int i = 0; i < F_COUNT; i++)
+		ch[i] = file_changed(t, rel[i], &wt->seen[i]) && wt->looked;
+	wt->looked = 1;
+	if (ch[F_DNSMASQ]) {
+		char name[96];
+		snprintf(name, sizeof(name), "dnsmasq-%s", self);
+		pid_t pid = cli_service_pid(t, name, "dnsmasq");
+		if (pid)
+			printf("hopeless: head watch: %s changed: restart dnsmasq (pid %ld) to apply it\n", rel[F_DNSMASQ],
+			       (long)pid);
+	}
+	if (ch[F_HOSTS])
+		reload(t, "dnsmasq", self, "dnsmasq", "reloaded its node list");
+	if (ch[F_GANESHA])
+		reload(t, "ganesha", self, "ganesha.nfsd", "reloaded its exports");
+	if (ch[F_NGINX])
+		reload(t, "nginx", self, "nginx", "reloaded its configuration");
+}
+
 /* Sleep until the next round, or return 1 on SIGTERM/SIGINT. */
 static int wait_round(const sigset_t *stop, double secs)
 {
@@ -181,6 +250,7 @@ int head_watch(struct tree *t, double interval, int misses, double wait)
 	}
 	printf("hopeless: head watch: %s watching %zu other head(s) every %.1f s, down after %d missed probes\n",
 	       self->name, nh - 1, interval, misses);
+	check_files(t, &wt, self->name);
 	free(heads);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigset_t stop;
@@ -198,6 +268,8 @@ int head_watch(struct tree *t, double interval, int misses, double wait)
 		}
 		noted_err = 0;
 		self = own_head(heads, nh);
+		if (self)
+			check_files(t, &wt, self->name);
 		for (size_t i = 0; self && i < nh; i++)
 			if (&heads[i] != self)
 				check_head(t, &wt, heads, nh, &heads[i], self);

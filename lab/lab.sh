@@ -732,10 +732,12 @@ start_head() { # NAME IP
 declare -A HEAD_DNSMASQ=() HEAD_NGINX=()
 run_head_boot() {
 	local name=$1 hns=$2 ip=$3
+	# its pid file is the tree's run/dnsmasq-NAME.pid (in its dnsmasq.conf),
+	# where head watch finds it to reload it
 	ip netns exec "$hns" dnsmasq -C "$TREE/etc/heads/$name/dnsmasq.conf" --user=root \
-		--pid-file="$WORK/dnsmasq-$name.pid" --log-facility="$WORK/dnsmasq-$name.log" --log-dhcp \
+		--log-facility="$WORK/dnsmasq-$name.log" --log-dhcp \
 		--dhcp-leasefile="$WORK/dnsmasq-$name.leases"
-	HEAD_DNSMASQ[$name]=$(cat "$WORK/dnsmasq-$name.pid")
+	HEAD_DNSMASQ[$name]=$(cat "$TREE/run/dnsmasq-$name.pid")
 	PIDS+=("${HEAD_DNSMASQ[$name]}")
 	if [ "$TRANSPORT" = http ]; then
 		mkdir -p "$TREE/run/nginx-$name" "$TREE/log"
@@ -764,6 +766,7 @@ head_stop_boot() {
 }
 # run_head_ganesha NAME NETNS IP: the ganesha of head NAME (its node id
 # and address) in NETNS, with its own /run; waits until it listens on IP.
+# Its pid file is the tree's run/ganesha-NAME.pid (head watch reloads it).
 # Its own rpcbind (NFSv3) too, unless one runs there already (a restart).
 run_head_ganesha() {
 	local name=$1 hns=$2 ip=$3 lib=$WORK/ganesha-lib-$1
@@ -781,7 +784,7 @@ run_head_ganesha() {
 		fi
 		CEPH_CONF=$6 exec ganesha.nfsd -F -f "$3" -L "$4" -p "$5" -N NIV_EVENT' sh \
 		"$lib" "$WORK/ganesha-run-$name" "$TREE/etc/heads/$name/ganesha.conf" \
-		"$WORK/ganesha-$name.log" "/run/ganesha/$name.pid" "$WORK/ceph/ceph.conf" \
+		"$WORK/ganesha-$name.log" "$TREE/run/ganesha-$name.pid" "$WORK/ceph/ceph.conf" \
 		"$WORK/rpcbind-$name.pid" >"$WORK/ganesha-$name.out" 2>&1 &
 	HEAD_PID[$name]=$!
 	PIDS+=("$!")

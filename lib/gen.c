@@ -285,8 +285,11 @@ int gen_dnsmasq(const struct tree *t, const struct tree_node *nodes, size_t n, s
 int gen_dnsmasq_head(const struct tree *t, const struct head *h, const struct tree_node *nodes, size_t n,
 		     struct strbuf *sb)
 {
-	char listen[96];
-	snprintf(listen, sizeof(listen), "# head %s\nlisten-address=%s\n", h->name, h->ip);
+	char listen[PATH_MAX + 160];
+	/* Its pid file in the tree: head watch on that head finds it there to
+	 * send the SIGHUP that rereads the hosts (cli/head_watch.c). */
+	snprintf(listen, sizeof(listen), "# head %s\nlisten-address=%s\npid-file=%s/run/dnsmasq-%s.pid\n", h->name,
+		 h->ip, t->dir, h->name);
 	return dnsmasq_conf(t, nodes, n, listen, sb);
 }
 

@@ -162,5 +162,32 @@ watch_h2 2 --interval 0.2 --misses 2
 kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null
 check "watch: once h1 answers, the release is forgotten" test ! -e "$RUN/hopeless/takeover/h1.released"
 
+# ---- head watch reloads this head's dnsmasq when config changes the hosts
+ip netns exec "$NS" dnsmasq -C "$T/etc/heads/h2/dnsmasq.conf" --user=root \
+	--log-facility="$SCRATCH/dnsmasq-h2.log" --dhcp-leasefile="$SCRATCH/dnsmasq-h2.leases"
+DPID=$(cat "$T/run/dnsmasq-h2.pid" 2>/dev/null)
+check "h2's dnsmasq runs from etc/heads/h2/dnsmasq.conf, its pid in run/dnsmasq-h2.pid" \
+	sh -c "[ -n '$DPID' ] && [ \"\$(cat /proc/$DPID/comm)\" = dnsmasq ]"
+reads() { grep -c "read $T/etc/dnsmasq-hosts.conf" "$SCRATCH/dnsmasq-h2.log" 2>/dev/null || true; }
+reads0=$(reads)
+( exec ip netns exec "$NS" unshare -m --propagation private sh -c \
+	'mount --bind "$1" /run || exit 1; shift; exec "$@"' sh "$RUN" "$HOPELESS" -C "$T" head watch --interval 0.2 --misses 100 ) \
+	> "$SCRATCH/watch-reload.out" 2>&1 &
+WPID=$!
+sleep 1
+H node add n02 --ip 10.9.0.12 --mac 52:54:00:00:09:12 --root deb12 --overlay compute --state tmpfs >/dev/null
+H config >/dev/null
+for _ in $(seq 1 30); do grep -q 'reloaded its node list' "$SCRATCH/watch-reload.out" && break; sleep 0.2; done
+sleep 0.5
+kill -TERM "$WPID"; wait "$WPID"
+check "watch: config's new hosts file made it SIGHUP h2's dnsmasq" \
+	grep -q "^hopeless: head watch: dnsmasq (pid $DPID) reloaded its node list$" "$SCRATCH/watch-reload.out"
+reads1=$(reads)
+check "and dnsmasq reread the hosts ($reads0 reads before, ${reads1:-0} after), now with n02" \
+	sh -c "[ '${reads0:-0}' -ge 1 ] && [ '${reads1:-0}' -gt '${reads0:-0}' ] && grep -q '52:54:00:00:09:12' '$T/etc/dnsmasq-hosts.conf'"
+check "watch: nothing reloaded at its start (the first look only records)" \
+	test "$(grep -c 'reloaded' "$SCRATCH/watch-reload.out")" = 1
+kill "$DPID" 2>/dev/null
+
 check "the takeover records are root's alone" test "$(stat -c %a "$RUN/hopeless/takeover")" = 700
 done_testing
