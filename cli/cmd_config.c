@@ -224,18 +224,10 @@ static int fix_state_owners(struct tree *t, const struct tree_node *nodes, size_
 
 pid_t cli_service_pid(const struct tree *t, const char *name, const char *comm)
 {
-	char p[PATH_MAX], line[32], want[32];
+	char p[PATH_MAX], line[32];
 	if (tfs_fmt(p, sizeof(p), "run/%s.pid", name) < 0 || tfs_read_line(t, p, line, sizeof(line)) < 0)
 		return 0;
-	char *end;
-	long pid = strtol(line, &end, 10);
-	if (end == line || *end || pid <= 1 || kill((pid_t)pid, 0) != 0)
-		return 0;
-	snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
-	snprintf(want, sizeof(want), "%.15s", comm); /* comm is cut at 15 characters */
-	if (read_line_file(p, line, sizeof(line)) < 0 || strcmp(line, want))
-		return 0;
-	return (pid_t)pid;
+	return pid_running_as(line, comm);
 }
 
 /* dnsmasq rereads its dhcp-hostsfile on SIGHUP, never its main config;

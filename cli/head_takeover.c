@@ -148,17 +148,11 @@ static int lock_state(const char *w)
  * else 0 (a stale file, or a recycled pid that must not be signalled). */
 static pid_t takeover_pid(const char *name)
 {
-	char path[256], line[32], comm[64];
+	char path[256], line[32];
 	state_path(path, sizeof(path), name, ".pid");
 	if (read_line_file(path, line, sizeof(line)) < 0)
 		return 0;
-	long pid = strtol(line, NULL, 10);
-	if (pid <= 1)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	if (read_line_file(path, comm, sizeof(comm)) < 0 || strncmp(comm, "ganesha.nfsd", 12))
-		return 0;
-	return (pid_t)pid;
+	return pid_running_as(line, "ganesha.nfsd");
 }
 
 /* Wait until something accepts TCP on ip:port, at most secs: 0,

@@ -648,16 +648,24 @@ node_cmdline() { # [MAC]: node1's without one
 # ---- the network and the services ----
 [ "$CEPH" = 1 ] || make_netns
 
+# wait_listening NETNS SS-FLAGS TEXT TRIES STEP [PID]: until `ss SS-FLAGS` in
+# NETNS lists a socket with TEXT (a fixed string), TRIES times STEP seconds
+# at most, or until PID (the service) is gone. 0 when it listens.
+wait_listening() {
+	local ns=$1 flags=$2 text=$3 tries=$4 step=$5 pid=${6:-}
+	for _ in $(seq 1 "$tries"); do
+		ip netns exec "$ns" ss "$flags" 2>/dev/null | grep -Fq -- "$text" && return 0
+		[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || break
+		sleep "$step"
+	done
+	ip netns exec "$ns" ss "$flags" 2>/dev/null | grep -Fq -- "$text"
+}
+
 # The boot event receiver (hopeless serve --events-only) on $SERVER:514.
 ip netns exec "$NS" "$HOPELESS" -C "$TREE" serve --events-only --foreground >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 PIDS+=("$SERVE_PID")
-for _ in $(seq 1 50); do
-	ip netns exec "$NS" ss -lun 2>/dev/null | grep -q "$SERVER:514 " && break
-	kill -0 "$SERVE_PID" 2>/dev/null || break
-	sleep 0.1
-done
-ip netns exec "$NS" ss -lun | grep -q "$SERVER:514 " ||
+wait_listening "$NS" -lun "$SERVER:514 " 50 0.1 "$SERVE_PID" ||
 	{ echo "hopeless: lab: hopeless serve --events-only did not start (see $WORK/serve.log)" >&2; exit 1; }
 say "event receiver running (pid $SERVE_PID, events in tree/log/events.log)"
 print_status() { "$HOPELESS" -C "$TREE" status | sed "s/^/lab:   /" || say "hopeless status failed (rc $?)"; }
@@ -682,11 +690,7 @@ start_ganesha() {
 		exec ganesha.nfsd -f "$3" -L "$4" -p "$5" -N NIV_EVENT' sh \
 		"$WORK/ganesha-lib" "$WORK/ganesha-run" "$TREE/etc/ganesha.conf" "$WORK/ganesha.log" "$WORK/ganesha.pid"
 	# Up to 30 s: ganesha starts in about a second, slower on a loaded machine.
-	for _ in $(seq 1 150); do
-		ip netns exec "$NS" ss -ltn 2>/dev/null | grep -q ":2049 " && break
-		sleep 0.2
-	done
-	ip netns exec "$NS" ss -ltn | grep -q ":2049 " || { echo "hopeless: lab: nfs-ganesha did not start (see $WORK/ganesha.log)" >&2; exit 1; }
+	wait_listening "$NS" -ltn ":2049 " 150 0.2 || { echo "hopeless: lab: nfs-ganesha did not start (see $WORK/ganesha.log)" >&2; exit 1; }
 	say "nfs-ganesha running (pid $(cat "$WORK/ganesha.pid"))"
 }
 
@@ -697,11 +701,7 @@ start_nginx() {
 	ip netns exec "$NS" nginx -c "$TREE/etc/nginx.conf" -e "$WORK/nginx-error.log" -g 'daemon off;' \
 		>"$WORK/nginx.out" 2>&1 &
 	PIDS+=("$!")
-	for _ in $(seq 1 50); do
-		ip netns exec "$NS" ss -ltn 2>/dev/null | grep -q "$SERVER:80 " && break
-		sleep 0.1
-	done
-	ip netns exec "$NS" ss -ltn | grep -q "$SERVER:80 " ||
+	wait_listening "$NS" -ltn "$SERVER:80 " 50 0.1 "$!" ||
 		{ echo "hopeless: lab: nginx did not start (see $WORK/nginx-error.log)" >&2; exit 1; }
 	say "nginx running (pid $!, boot files over HTTP, log in tree/log/http-access.log)"
 }
@@ -745,11 +745,7 @@ run_head_boot() {
 			-g 'daemon off;' >"$WORK/nginx-$name.out" 2>&1 &
 		HEAD_NGINX[$name]=$!
 		PIDS+=("$!")
-		for _ in $(seq 1 50); do
-			ip netns exec "$hns" ss -ltn 2>/dev/null | grep -q "$ip:80 " && break
-			sleep 0.1
-		done
-		ip netns exec "$hns" ss -ltn | grep -q "$ip:80 " ||
+		wait_listening "$hns" -ltn "$ip:80 " 50 0.1 "${HEAD_NGINX[$name]}" ||
 			{ echo "hopeless: lab: head $name's nginx did not start (see $WORK/nginx-error-$name.log)" >&2; exit 1; }
 	fi
 	say "head $name: dnsmasq (pid ${HEAD_DNSMASQ[$name]})${HEAD_NGINX[$name]:+ and nginx (pid ${HEAD_NGINX[$name]})} serving the boot files on $ip"
@@ -788,12 +784,7 @@ run_head_ganesha() {
 		"$WORK/rpcbind-$name.pid" >"$WORK/ganesha-$name.out" 2>&1 &
 	HEAD_PID[$name]=$!
 	PIDS+=("$!")
-	for _ in $(seq 1 150); do
-		ip netns exec "$hns" ss -ltn 2>/dev/null | grep -Fq "$ip]:2049 " && break
-		kill -0 "${HEAD_PID[$name]}" 2>/dev/null || break
-		sleep 0.2
-	done
-	ip netns exec "$hns" ss -ltn | grep -Fq "$ip]:2049 " ||
+	wait_listening "$hns" -ltn "$ip]:2049 " 150 0.2 "${HEAD_PID[$name]}" ||
 		{ echo "hopeless: lab: head $name's nfs-ganesha did not start (see $WORK/ganesha-$name.log)" >&2; exit 1; }
 	say "head $name: nfs-ganesha (pid ${HEAD_PID[$name]}, node id $name) listening on $ip in namespace $hns"
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,4 +430,19 @@ int run_cmd(char *const argv[], int quiet)
 {
 	struct run_opts o = {.quiet = quiet};
 	return run_prog(argv, &o);
+}
+
+pid_t pid_running_as(const char *line, const char *comm)
+{
+	char path[64], have[32], want[32];
+	char *end;
+	errno = 0;
+	long pid = strtol(line, &end, 10);
+	if (end == line || *end || errno || pid <= 1 || pid > INT_MAX || kill((pid_t)pid, 0) != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	snprintf(want, sizeof(want), "%.15s", comm);
+	if (read_line_file(path, have, sizeof(have)) < 0 || strcmp(have, want))
+		return 0;
+	return (pid_t)pid;
 }

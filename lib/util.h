@@ -67,6 +67,10 @@ int read_file_regular(const char *path, struct strbuf *sb);
 /* Read the first line of a small file, without the newline. */
 int read_line_file(const char *path, char *out, size_t outlen);
 int path_exists(const char *path);
+/* The pid a pid file's line names when that process runs as program comm
+ * (its /proc/PID/comm, which the kernel cuts at 15 characters), else 0:
+ * a stale pid file may name a recycled pid that must not be signalled. */
+pid_t pid_running_as(const char *line, const char *comm);
 int is_dir(const char *path);
 /* Remove a tree (like rm -rf) without following symlinks. */
 int remove_tree(const char *path);

@@ -47,3 +47,17 @@ TEST(util_write_atomic_at)
 	unlink(p);
 	rmdir(dir);
 }
+
+/* pid_running_as: only a live process with that program name. */
+TEST(util_pid_running_as)
+{
+	char line[32], comm[32];
+	snprintf(line, sizeof(line), "%ld", (long)getpid());
+	CHECK(read_line_file("/proc/self/comm", comm, sizeof(comm)) == 0);
+	CHECK_INT(pid_running_as(line, comm), getpid());
+	CHECK_INT(pid_running_as(line, "dnsmasq"), 0);      /* another program: a recycled pid */
+	CHECK_INT(pid_running_as("1", "systemd"), 0);       /* never pid 1 */
+	CHECK_INT(pid_running_as("", comm), 0);
+	CHECK_INT(pid_running_as("12ab", comm), 0);
+	CHECK_INT(pid_running_as("99999999999", comm), 0);  /* past any pid */
+}
