@@ -18,6 +18,7 @@
  * IP-based trust does not cover. */
 #include "cli.h"
 #include "serve_discover.h"
+#include "heads.h"
 #include "mkdir.h"
 #include "syslog.h"
 #include "validate.h"
@@ -404,9 +405,9 @@ static int serve_loop(struct receiver *rx, int sfd, struct service *svc, int nsv
 /* The socket bound to addr, events.log open, the nodes loaded: 0, or 1
  * after saying what failed. */
 static int open_receiver(struct receiver *rx, const struct sockaddr_in *addr, const char *listen,
-			 const char *log_dir)
+			 const char *log_dir, const char *log_name)
 {
-	snprintf(rx->log_path, sizeof(rx->log_path), "%s/events.log", log_dir);
+	snprintf(rx->log_path, sizeof(rx->log_path), "%s/%s", log_dir, log_name);
 	rx->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (rx->fd < 0 || bind(rx->fd, (const struct sockaddr *)addr, sizeof(*addr)) != 0)
 		return cli_error("serve", "cannot listen on %s/udp: %s", listen, strerror(errno));
@@ -460,9 +461,41 @@ static int signal_fd(sigset_t *orig)
 	return signalfd(-1, &mask, SFD_CLOEXEC);
 }
 
+/* What one receiver calls its files and where it listens: the tree's
+ * server, log/events.log and run/serve.pid; or with --head NAME that
+ * head's address, log/events-NAME.log and run/serve-NAME.pid (the heads
+ * share the tree: one file per writer, and hopeless status reads them
+ * all). */
+struct serve_names {
+	char listen[64], events[96], pid[96];
+};
+
+static int serve_names(const struct tree *t, const char *head, struct serve_names *sn)
+{
+	snprintf(sn->listen, sizeof(sn->listen), "%s:514", t->conf.server);
+	snprintf(sn->events, sizeof(sn->events), "events.log");
+	snprintf(sn->pid, sizeof(sn->pid), "serve.pid");
+	if (!head)
+		return 0;
+	struct head *heads;
+	size_t nh;
+	char err[512];
+	if (heads_load(t, &heads, &nh, err, sizeof(err)) < 0)
+		return cli_error("serve", "%s", err);
+	const struct head *h = heads_find(heads, nh, head);
+	if (h) {
+		snprintf(sn->listen, sizeof(sn->listen), "%s:514", h->ip);
+		snprintf(sn->events, sizeof(sn->events), "events-%s.log", h->name);
+		snprintf(sn->pid, sizeof(sn->pid), "serve-%s.pid", h->name);
+	}
+	free(heads);
+	return h ? 0 : cli_error("serve", "--head %s: no such head (see hopeless head list)", head);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hopeless serve [--events-only] [--no-consoles] [--foreground] [--listen ADDR[:PORT]]\n"
+		   "       hopeless serve --events-only --head NAME [--foreground] [--listen ADDR[:PORT]]\n"
 		   "Runs dnsmasq (-C etc/dnsmasq.conf), nfs-ganesha (-f etc/ganesha.conf) and, unless\n"
 		   "http_port = 0, nginx (-c etc/nginx.conf: the boot files over HTTP) from the\n"
 		   "tree, and the boot-event receiver: UDP syslog (RFC 5424) on the tree's server\n"
@@ -477,7 +510,9 @@ static void usage(FILE *f)
 		   "  --no-consoles   do not record the nodes' consoles (default: one recorder per\n"
 		   "                  node with a BMC, into log/console/NODE.log)\n"
 		   "  --foreground    stay attached to the terminal (default: detach, pid in run/serve.pid)\n"
-		   "  --listen A:P    receive events on address A, port P instead\n");
+		   "  --listen A:P    receive events on address A, port P instead\n"
+		   "  --head NAME     on head NAME (with --events-only): receive on its address into\n"
+		   "                  log/events-NAME.log, pid in run/serve-NAME.pid, no consoles\n");
 }
 
 int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
@@ -487,7 +522,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		return 0;
 	}
 	int events_only = 0, foreground = 0, consoles = 1;
-	const char *listen = NULL;
+	const char *listen = NULL, *head = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--events-only"))
 			events_only = 1;
@@ -499,16 +534,26 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 			listen = argv[++i];
 		else if (!strncmp(argv[i], "--listen=", 9))
 			listen = argv[i] + 9;
+		else if (!strcmp(argv[i], "--head") && i + 1 < argc)
+			head = argv[++i];
 		else
 			return cli_error("serve", "unexpected argument '%s' (see hopeless serve --help)", argv[i]);
 	}
+	if (head && !events_only)
+		return cli_error("serve", "--head runs a head's event receiver only: add --events-only (the head's "
+					  "dnsmasq, nfs-ganesha and nginx run from etc/heads/%s/, docs/scale-out.md)", head);
 	struct tree t;
 	if (cli_open_tree(&t, ctx, "serve", 0) < 0)
 		return 1;
-	char lst[64];
-	snprintf(lst, sizeof(lst), "%s:514", t.conf.server);
+	struct serve_names sn;
+	if (serve_names(&t, head, &sn)) {
+		tree_close(&t);
+		return 1;
+	}
+	if (head)
+		consoles = 0; /* the main serve records them, once */
 	if (!listen)
-		listen = lst;
+		listen = sn.listen;
 	struct sockaddr_in addr;
 	if (parse_listen(listen, &addr) < 0) {
 		tree_close(&t);
@@ -539,7 +584,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 	}
 
 	struct receiver rx = {.fd = -1, .log_fd = -1, .t = &t};
-	if (open_receiver(&rx, &addr, listen, log_dir) != 0) {
+	if (open_receiver(&rx, &addr, listen, log_dir, sn.events) != 0) {
 		free(rx.reg);
 		tree_close(&t);
 		return 1;
@@ -554,7 +599,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		}
 	}
 	char pidfile[PATH_MAX + 16];
-	snprintf(pidfile, sizeof(pidfile), "%s/serve.pid", run_dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/%s", run_dir, sn.pid);
 	char pidtxt[32];
 	int pl = snprintf(pidtxt, sizeof(pidtxt), "%d\n", (int)getpid());
 	write_file_atomic(pidfile, pidtxt, (size_t)pl, 0644);

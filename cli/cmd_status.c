@@ -128,6 +128,10 @@ static void apply_line(struct status *s, char *line, struct syslog_msg *m)
 	struct node_status *n = src[0] ? node_by_source(s, m, src) : node_by_claim(s, m);
 	if (!n)
 		return;
+	/* Several logs (one per head's receiver) are read one after the
+	 * other: an event older than what is known of the node is history. */
+	if (when && n->when && when < n->when)
+		return;
 	snprintf(n->phase, sizeof(n->phase), "%s", m->msgid);
 	n->when = when;
 	snprintf(n->source, sizeof(n->source), "%s", src);
@@ -285,6 +289,32 @@ static double now_epoch(void)
 }
 
 /* Load the tree's nodes and replay the log(s); prints errors itself. */
+/* log/events.log and, on a tree with heads, every head receiver's
+ * log/events-<head>.log (hopeless serve --head), each after its rotated
+ * .1; a missing file is no error. */
+static int read_tree_logs(const struct tree *t, struct status *s)
+{
+	char **names = NULL;
+	size_t cnt = 0;
+	if (tree_list_names(t, "log", &names, &cnt) < 0)
+		cnt = 0;
+	int r = 0;
+	for (size_t i = 0; i <= cnt && r == 0; i++) {
+		const char *name = i < cnt ? names[i] : "events.log";
+		size_t len = strlen(name);
+		if (i < cnt && (strncmp(name, "events-", 7) || len < 12 || strcmp(name + len - 4, ".log")))
+			continue;
+		char p[PATH_MAX];
+		tree_path(t, p, sizeof(p), "log/%s.1", name);
+		r = read_log(s, p, 0);
+		tree_path(t, p, sizeof(p), "log/%s", name);
+		if (r == 0)
+			r = read_log(s, p, 0);
+	}
+	tree_names_free(names, cnt);
+	return r;
+}
+
 static int collect(struct tree *t, const char *log, struct status *s)
 {
 	struct tree_node *nodes;
@@ -316,14 +346,8 @@ static int collect(struct tree *t, const char *log, struct status *s)
 	int r;
 	if (log) {
 		r = read_log(s, log, 1);
-	} else {
-		char p[PATH_MAX];
-		tree_path(t, p, sizeof(p), "log/events.log.1");
-		r = read_log(s, p, 0);
-		tree_path(t, p, sizeof(p), "log/events.log");
-		if (r == 0)
-			r = read_log(s, p, 0);
-	}
+	} else
+		r = read_tree_logs(t, s);
 	if (r < 0) {
 		free(s->n);
 		s->n = NULL;

@@ -724,6 +724,14 @@ start_head() { # NAME IP
 	ip -n "$hns" link set eth0 up
 	run_head_ganesha "$name" "$hns" "$ip"
 	run_head_boot "$name" "$hns" "$ip"
+	# Its nodes send their boot events to it (their first server): the
+	# head's receiver, into the tree's log/events-NAME.log.
+	ip netns exec "$hns" "$HOPELESS" -C "$TREE" serve --events-only --head "$name" --foreground \
+		>"$WORK/serve-$name.log" 2>&1 &
+	PIDS+=("$!")
+	wait_listening "$hns" -lun "$ip:514 " 50 0.1 "$!" ||
+		{ echo "hopeless: lab: head $name's event receiver did not start (see $WORK/serve-$name.log)" >&2; exit 1; }
+	say "head $name: event receiver (pid $!, events in tree/log/events-$name.log)"
 }
 # run_head_boot NAME NETNS IP: the head's boot services from its
 # etc/heads/NAME/ (hopeless config): dnsmasq (DHCP and TFTP on the head's

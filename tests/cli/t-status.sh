@@ -6,7 +6,9 @@
 # status; malformed ones do not; events from an unregistered address are
 # dropped and counted; an event from n1's address claiming n3's name is n1's
 # and leaves n3 alone; a node added while serving is heard; serve stops on
-# SIGTERM.
+# SIGTERM. With heads: serve --events-only --head NAME receives on the
+# head's address into log/events-NAME.log, and status reads every head's
+# log with the main one, the newest event of a node winning.
 if [ -z "${HOPELESS_IN_NETNS:-}" ]; then
 	if unshare -n true 2>/dev/null; then
 		exec unshare -n env HOPELESS_IN_NETNS=1 bash "$0" "$@"
@@ -153,4 +155,35 @@ check "serve reports what it accepted, rejected and dropped" grep -q \
 	"$SCRATCH/serve.out"
 sed "s/^/# serve: /" "$SCRATCH/serve.out" | tail -3
 check "serve removed its pid file" test ! -e "$T/run/serve.pid"
+
+# ---- a head's receiver (serve --head), and status over several logs
+ip addr add 10.9.1.2/24 dev hl0
+H head add h1 --ip 10.9.1.2 >/dev/null
+check "serve --head without --events-only is refused" \
+	sh -c "'$HOPELESS' -C '$T' serve --head h1 --foreground 2>&1 | grep -q 'add --events-only'"
+check "serve --head of an unknown head is refused" \
+	sh -c "'$HOPELESS' -C '$T' serve --events-only --head h9 --foreground 2>&1 | grep -q 'no such head'"
+"$HOPELESS" -C "$T" serve --events-only --head h1 --foreground >"$SCRATCH/serve-h1.out" 2>&1 &
+SERVE=$!
+for _ in $(seq 1 50); do grep -q receiving "$SCRATCH/serve-h1.out" && break; sleep 0.1; done
+check "serve --head h1 listens on h1's address, into log/events-h1.log" \
+	grep -q "receiving boot events on 10.9.1.2:514/udp into $T/log/events-h1.log (events only)" "$SCRATCH/serve-h1.out"
+check "its pid in run/serve-h1.pid" test "$(cat "$T/run/serve-h1.pid" 2>/dev/null)" = "$SERVE"
+cat > "$SCRATCH/send-h1.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+for m in sys.argv[2:]:
+    s.sendto(m.encode(), ("10.9.1.2", 514))
+PY
+python3 "$SCRATCH/send-h1.py" 10.9.1.12 "<29>1 2030-01-01T00:00:00.000Z n2 hopeless-init 1 up - root up, via h1"
+for _ in $(seq 1 50); do grep -q 'via h1' "$T/log/events-h1.log" 2>/dev/null && break; sleep 0.1; done
+check "the head's receiver wrote n2's event to its own log" grep -q 'root up, via h1' "$T/log/events-h1.log"
+check "and nothing to the main log" sh -c "! grep -q 'via h1' '$LOG'"
+check "status reads the head's log: n2 is up (its newest event)" sh -c "'$HOPELESS' -C '$T' status | grep -q '^n2 .* up '"
+# an older event in the main log does not undo it
+printf '2024-04-30T00:00:00.000Z 10.9.1.12 <27>1 2024-04-30T00:00:00.000Z n2 hopeless-init 1 failure - old news\n' >> "$LOG"
+check "an older event read later does not win" sh -c "'$HOPELESS' -C '$T' status | grep -q '^n2 .* up '"
+kill -TERM "$SERVE"; wait "$SERVE"
+check "serve --head removed its pid file" test ! -e "$T/run/serve-h1.pid"
 done_testing

@@ -42,6 +42,9 @@ check "boot 2, h1's dnsmasq and nginx dead: h2 answered node1's DHCP" sh -c "tai
 check "boot 2: and h2's nginx served node1's iPXE script and kernel" \
 	sh -c "tail -n +$((a2 + 1)) '$A2' | grep -q '\"GET /ipxe/52-54-00-[0-9a-f-]*\.ipxe HTTP/1\.1\" 200 ' &&
 	       tail -n +$((a2 + 1)) '$A2' | grep -c '\"GET /boot/lab-root/vmlinuz HTTP/1\.1\" 200 ' | grep -q '^[2-9]'"
+check "each head ran its event receiver" test "$(grep -c 'head h[12]: event receiver (pid [0-9]*, events in tree/log/events-h[12].log)' "$SCRATCH/lab.out")" = 2
+check "hopeless status saw both nodes reach switchroot through their heads' receivers" \
+	sh -c "grep -q '^lab:   node1 .* switchroot ' '$SCRATCH/lab.out' && grep -q '^lab:   node2 .* switchroot ' '$SCRATCH/lab.out' && ! grep -q '^lab:   node[12] .*never seen' '$SCRATCH/lab.out'"
 for b in 1 2; do
 	c1=$W/console-$b.log c2=$W/console-node2-$b.log
 	check "boot $b: node1 mounts its layers from h1" grep -q "nfs: $H1:/roots/lab-root, /roots/compute and /clients/.* mounted" "$c1"
