@@ -545,7 +545,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 	struct tree t;
 	if (cli_open_tree(&t, ctx, "serve", 0) < 0)
 		return 1;
-	struct serve_names sn;
+	struct serve_names sn = {.listen = ""};
 	if (serve_names(&t, head, &sn)) {
 		tree_close(&t);
 		return 1;
