@@ -289,9 +289,18 @@ static double now_epoch(void)
 }
 
 /* Load the tree's nodes and replay the log(s); prints errors itself. */
-/* log/events.log and, on a tree with heads, every head receiver's
- * log/events-<head>.log (hopeless serve --head), each after its rotated
- * .1; a missing file is no error. */
+/* log/NAME.1, then log/NAME (a missing file is no error). */
+static int read_log_pair(const struct tree *t, struct status *s, const char *name)
+{
+	char p[PATH_MAX];
+	tree_path(t, p, sizeof(p), "log/%s.1", name);
+	int r = read_log(s, p, 0);
+	tree_path(t, p, sizeof(p), "log/%s", name);
+	return r ? r : read_log(s, p, 0);
+}
+
+/* Every head receiver's log/events-<head>.log (hopeless serve --head) and
+ * log/events.log, each with its rotated .1. */
 static int read_tree_logs(const struct tree *t, struct status *s)
 {
 	char **names = NULL;
@@ -299,20 +308,13 @@ static int read_tree_logs(const struct tree *t, struct status *s)
 	if (tree_list_names(t, "log", &names, &cnt) < 0)
 		cnt = 0;
 	int r = 0;
-	for (size_t i = 0; i <= cnt && r == 0; i++) {
-		const char *name = i < cnt ? names[i] : "events.log";
-		size_t len = strlen(name);
-		if (i < cnt && (strncmp(name, "events-", 7) || len < 12 || strcmp(name + len - 4, ".log")))
-			continue;
-		char p[PATH_MAX];
-		tree_path(t, p, sizeof(p), "log/%s.1", name);
-		r = read_log(s, p, 0);
-		tree_path(t, p, sizeof(p), "log/%s", name);
-		if (r == 0)
-			r = read_log(s, p, 0);
+	for (size_t i = 0; i < cnt && r == 0; i++) {
+		size_t len = strlen(names[i]);
+		if (!strncmp(names[i], "events-", 7) && len >= 12 && !strcmp(names[i] + len - 4, ".log"))
+			r = read_log_pair(t, s, names[i]);
 	}
 	tree_names_free(names, cnt);
-	return r;
+	return r ? r : read_log_pair(t, s, "events.log");
 }
 
 static int collect(struct tree *t, const char *log, struct status *s)

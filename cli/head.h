@@ -3,6 +3,7 @@
 #define HOPELESS_CLI_HEAD_H
 #include "heads.h"
 #include "tree.h"
+#include <stdint.h>
 
 /* head takeover NAME [--force] [--wait SECS] (head_takeover.c) */
 int head_takeover(struct tree *t, const char *name, int force, double wait);
@@ -18,4 +19,7 @@ int head_watch(struct tree *t, double interval, int misses, double wait);
 int head_address_here(const struct head *h);
 int head_taken_over_here(const char *name);
 int head_released_here(const char *name, int clear);
+/* 1 when ip:port (network order) accepts a TCP connection within
+ * timeout_ms, else 0 (head watch's probe, takeover's wait). */
+int head_tcp_accepts(uint32_t ip, int port, int timeout_ms);
 #endif

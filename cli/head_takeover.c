@@ -34,6 +34,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +54,8 @@ struct local_if {
 	uint8_t mac[6];
 };
 
-/* The interface holding ip (network order) here: 1 and *out, 0 if no
- * interface has it, negative errno. */
+/* The interface holding ip (network order) here: 1 and *out (without its
+ * MAC: local_if_mac), 0 if no interface has it, negative errno. */
 static int find_local_addr(uint32_t ip, struct local_if *out)
 {
 	struct ifaddrs *all;
@@ -73,14 +74,19 @@ static int find_local_addr(uint32_t ip, struct local_if *out)
 		found = out->ifindex > 0 && out->prefix >= 0;
 	}
 	freeifaddrs(all);
-	if (!found)
-		return 0;
+	return found;
+}
+
+/* The interface's MAC, for the ARP probe and announcements (an rtnetlink
+ * dump: only for the one interface a takeover uses, not for every
+ * address lookup of head watch's rounds). */
+static void local_if_mac(struct local_if *lif)
+{
 	struct netif links[64];
 	int n = netif_list(links, 64);
 	for (int i = 0; i < n; i++)
-		if (links[i].ifindex == out->ifindex)
-			memcpy(out->mac, links[i].mac, 6);
-	return 1;
+		if (links[i].ifindex == lif->ifindex)
+			memcpy(lif->mac, links[i].mac, 6);
 }
 
 /* The head (other than dead) whose address is on this machine. */
@@ -155,22 +161,33 @@ static pid_t takeover_pid(const char *name)
 	return pid_running_as(line, "ganesha.nfsd");
 }
 
+int head_tcp_accepts(uint32_t ip, int port, int timeout_ms)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = ip};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	int ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (!ok && errno == EINPROGRESS) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		int err = 0;
+		socklen_t len = sizeof(err);
+		ok = poll(&p, 1, timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err;
+	}
+	close(fd);
+	return ok;
+}
+
 /* Wait until something accepts TCP on ip:port, at most secs: 0,
  * -ETIMEDOUT, or -ESRCH once the ganesha of name's pid file is gone.
  * Polls every 100 ms; each attempt is one SYN on this host. */
 static int wait_listening(uint32_t ip, int port, double secs, const char *name)
 {
 	double end = clock_secs() + secs;
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = ip};
 	char pidfile[256];
 	state_path(pidfile, sizeof(pidfile), name, ".pid");
 	for (;;) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		int ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-		close(fd);
-		if (ok)
+		if (head_tcp_accepts(ip, port, 1000))
 			return 0;
 		/* ganesha writes its pid file once it runs: a file whose
 		 * process is gone means it exited. */
@@ -248,6 +265,7 @@ static int takeover_check(struct tree *t, const char *w, const struct head *head
 		return cli_error(w, "%s/%s: %s (run hopeless config)", t->dir, rel, strerror(-r)), -1;
 	tree_path(t, to->conf, sizeof(to->conf), "%s", rel);
 	uint8_t other[6];
+	local_if_mac(&to->lif);
 	double p0 = clock_secs();
 	r = arp_probe(to->lif.ifindex, to->lif.mac, to->ip, 2, 1.0, other);
 	to->probe = clock_secs() - p0;

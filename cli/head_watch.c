@@ -31,16 +31,12 @@
 #include "head.h"
 #include "heads.h"
 #include "validate.h"
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,26 +72,6 @@ static struct watched *watched_get(struct watch *wt, const char *name)
 	memset(w, 0, sizeof(*w));
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	return w;
-}
-
-/* 1 when ip accepts TCP on port within timeout_ms, else 0. */
-static int probe_tcp(const char *ip, int port, int timeout_ms)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	if (validate_ipv4(ip, &sa.sin_addr.s_addr, NULL) < 0)
-		return 0;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	int ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	if (!ok && errno == EINPROGRESS) {
-		struct pollfd p = {.fd = fd, .events = POLLOUT};
-		int err = 0;
-		socklen_t len = sizeof(err);
-		ok = poll(&p, 1, timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err;
-	}
-	close(fd);
-	return ok;
 }
 
 /* The successor of dead among the heads this watcher sees up (itself
@@ -141,7 +117,8 @@ static void check_head(struct tree *t, struct watch *wt, const struct head *head
 		return;
 	}
 	int timeout_ms = (int)(wt->interval * 1000 * 0.8);
-	if (probe_tcp(h->ip, 2049, timeout_ms < 100 ? 100 : timeout_ms)) {
+	uint32_t ip;
+	if (validate_ipv4(h->ip, &ip, NULL) == 0 && head_tcp_accepts(ip, 2049, timeout_ms < 100 ? 100 : timeout_ms)) {
 		if (w->noted)
 			printf("hopeless: head watch: %s (%s) answers again\n", h->name, h->ip);
 		head_released_here(h->name, 1);
@@ -182,12 +159,19 @@ static int file_changed(const struct tree *t, const char *rel, struct stat *seen
 	return changed;
 }
 
-/* SIGHUP to this head's service, if it runs (its pid file in run/). */
-static void reload(const struct tree *t, const char *svc, const char *self, const char *comm, const char *what)
+/* This head's service svc, if it runs: the pid in run/<svc>-<self>.pid
+ * when that process is comm; else 0. */
+static pid_t own_service_pid(const struct tree *t, const char *svc, const char *self, const char *comm)
 {
 	char name[96];
 	snprintf(name, sizeof(name), "%s-%s", svc, self);
-	pid_t pid = cli_service_pid(t, name, comm);
+	return cli_service_pid(t, name, comm);
+}
+
+/* SIGHUP to this head's service, if it runs. */
+static void reload(const struct tree *t, const char *svc, const char *self, const char *comm, const char *what)
+{
+	pid_t pid = own_service_pid(t, svc, self, comm);
 	if (!pid)
 		return;
 	if (kill(pid, SIGHUP) == 0)
@@ -209,9 +193,7 @@ static void check_files(const struct tree *t, struct watch *wt, const char *self
 		ch[i] = file_changed(t, rel[i], &wt->seen[i]) && wt->looked;
 	wt->looked = 1;
 	if (ch[F_DNSMASQ]) {
-		char name[96];
-		snprintf(name, sizeof(name), "dnsmasq-%s", self);
-		pid_t pid = cli_service_pid(t, name, "dnsmasq");
+		pid_t pid = own_service_pid(t, "dnsmasq", self, "dnsmasq");
 		if (pid)
 			printf("hopeless: head watch: %s changed: restart dnsmasq (pid %ld) to apply it\n", rel[F_DNSMASQ],
 			       (long)pid);
