@@ -63,7 +63,13 @@
 #   --mmp              remake the state image with ext4 multi-mount protection
 #   --twin             while the node holds (--hold), boot a second VM with another
 #                      MAC and the node's address (static ip=): it must refuse the
-#                      state image
+#                      state image; once the twin is down the lab ends the hold
+#                      early (the root's init polls /etc/hopeless-lab/release)
+#   --twin-segment     the twin is on a network segment of its own (namespace
+#                      hl-twin-ID, the same addresses) behind a second
+#                      nfs-ganesha from the tree's ganesha.conf: two machines
+#                      reach the node's state image through two servers, as
+#                      through two heads, with no fight over the address
 #   --nodes 2          also register node2 (overlay storage, from the default
 #                      template like node1) and boot both nodes at the same time
 #   --probe-security   register node2 (overlay storage, with a shadow file)
@@ -79,8 +85,8 @@
 #                      WORKDIR/cephfs, the tree is its /hopeless), two heads h1
 #                      and h2 (hopeless head add), each an nfs-ganesha (FSAL_CEPH,
 #                      rados_cluster) from etc/heads/NAME/ganesha.conf in a network
-#                      namespace of its own on the lab bridge; dnsmasq and nginx
-#                      stay the lab's single instance; node1 on h1, node2 on h2
+#                      namespace of its own on the lab bridge, beside its dnsmasq,
+#                      nginx and event receiver; node1 on h1, node2 on h2
 #                      (--nodes 2 is the default), state rbd; or with --state
 #                      image node1 alone, its rw.img on CephFS behind h1 (the
 #                      failover test; hooks can call head_kill NAME,
@@ -97,7 +103,7 @@ LAB_ARGS=("$@")
 SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 BOOT=ipxe STATE=image BOOTS=1 KEEP=0 WORK="" TIMEOUT=300
 KERNEL=cloud NIC=virtio NICS=1 NFS_DELAY=0 DHCP_DELAY=0 SERVERS=normal APPEND=""
-RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 NODES="" STATE_SET=0 PROBE=0 ROOT=busybox HOOK= FIRMWARE=bios TRANSPORT=http CEPH=0
+RESCUE=0 EXPECT_FAIL=0 HOLD=0 MMP=0 TWIN=0 TWIN_SEGMENT=0 NODES="" STATE_SET=0 PROBE=0 ROOT=busybox HOOK= FIRMWARE=bios TRANSPORT=http CEPH=0
 
 num() { case "$2" in ''|*[!0-9]*) echo "hopeless: lab: $1 $2: want a number of seconds" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
@@ -120,6 +126,7 @@ while [ $# -gt 0 ]; do
 	--hold) HOLD=$2; num "$1" "$2"; shift 2 ;;
 	--mmp) MMP=1; shift ;;
 	--twin) TWIN=1; shift ;;
+	--twin-segment) TWIN=1 TWIN_SEGMENT=1; shift ;;
 	--nodes) NODES=$2; shift 2 ;;
 	--probe-security) PROBE=1; shift ;;
 	--root) ROOT=$2; shift 2 ;;
@@ -127,7 +134,7 @@ while [ $# -gt 0 ]; do
 	--firmware) FIRMWARE=$2; shift 2 ;;
 	--transport) TRANSPORT=$2; shift 2 ;;
 	--ceph) CEPH=1; shift ;;
-	-h|--help) sed -n '2,80p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
 	*) echo "hopeless: lab: unknown option '$1' (see hopeless lab --help)" >&2; exit 2 ;;
 	esac
 done
@@ -175,6 +182,9 @@ fi
 if [ "$PROBE" = 1 ] && { [ "$TWIN" = 1 ] || [ "$EXPECT_FAIL" = 1 ]; }; then
 	echo "hopeless: lab: --probe-security goes with neither --twin nor --expect-fail" >&2; exit 2
 fi
+if [ "$TWIN_SEGMENT" = 1 ] && [ "$CEPH" = 1 ]; then
+	echo "hopeless: lab: --twin-segment goes with a lab without --ceph" >&2; exit 2
+fi
 if [ "$TWIN" = 1 ] && [ "$CEPH" = 0 ] && { [ "$HOLD" = 0 ] || [ "$STATE" != image ]; }; then
 	echo "hopeless: lab: --twin needs --hold S and --state image" >&2; exit 2
 fi
@@ -207,6 +217,9 @@ NET_B=$(( (ID / 250) % 250 + 1 )) NET_C=$(( ID % 250 + 1 ))
 SUBNET=10.$((200 + ID % 50)).$NET_C
 SERVER=$SUBNET.1 NODE_IP=$SUBNET.10 DEAD_SERVER=$SUBNET.250
 NS=hl-lab-$ID BR=hlbr$ID TAP=hltap$ID TAP0=hldead$ID TAP2=hltwin$ID
+# --twin-segment: the twin's own namespace and bridge
+NS_TWIN=hl-twin-$ID BR_TWIN=hltbr$ID TWIN_NS=$NS
+[ "$TWIN_SEGMENT" = 1 ] && TWIN_NS=$NS_TWIN
 MAC=$(printf '52:54:00:%02x:%02x:0a' $NET_B $NET_C)
 MAC0=$(printf '52:54:00:%02x:%02x:0b' $NET_B $NET_C)
 MAC2=$(printf '52:54:00:%02x:%02x:0c' $NET_B $NET_C)
@@ -228,7 +241,7 @@ PIDS=()
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	for f in "$WORK"/dnsmasq.pid "$WORK"/ganesha.pid; do
+	for f in "$WORK"/dnsmasq.pid "$WORK"/ganesha.pid "$WORK"/ganesha-twin.pid; do
 		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
 	done
 	if declare -F hook_teardown >/dev/null; then hook_teardown || true; fi
@@ -248,6 +261,7 @@ cleanup() {
 	if declare -F ceph_stop >/dev/null; then ceph_stop "$WORK/ceph" || true; fi
 	sleep 0.3
 	ip netns del "$NS" 2>/dev/null || true
+	[ "$TWIN_SEGMENT" = 0 ] || ip netns del "$NS_TWIN" 2>/dev/null || true
 	if [ "$KEEP" = 0 ] && [ "$rc" = 0 ]; then
 		rm -rf "$WORK"
 	else
@@ -264,13 +278,14 @@ say "building a sample root (busybox + $(ls "$KERNEL_CACHE/lib/modules"), $KERNE
 SRC=$WORK/src-root
 mkdir -p "$SRC"/{bin,sbin,etc,proc,sys,dev,run,tmp,var,root,boot,lib/modules,etc/hopeless-lab}
 cp /bin/busybox "$SRC/bin/busybox"
-for a in sh cat echo mount umount sync poweroff reboot mkdir hostname sleep ls uname grep cut touch; do
+for a in sh cat echo mount umount sync poweroff reboot mkdir hostname sleep ls uname grep cut touch dd; do
 	ln -s busybox "$SRC/bin/$a"
 done
 cp -a "$KERNEL_CACHE"/boot/vmlinuz-* "$SRC/boot/"
 cp -a "$KERNEL_CACHE"/lib/modules/* "$SRC/lib/modules/"
 for f in all overlay-root root-only class; do echo "root" > "$SRC/etc/hopeless-lab/$f"; done
 echo "$HOLD" > "$SRC/etc/hopeless-lab/hold"
+echo hold > "$SRC/etc/hopeless-lab/release"
 cat > "$SRC/sbin/init" <<'INIT'
 #!/bin/sh
 # The sample root's init: report what the node sees, write one file, power off.
@@ -358,8 +373,18 @@ sync; sleep 1; sync
 echo "HOPELESS-LAB-MARKER up"
 hold=$(cat /etc/hopeless-lab/hold 2>/dev/null || echo 0)
 if [ "$hold" -gt 0 ]; then
+	# The lab ends the hold early by writing "free" into the file (--twin:
+	# once the twin is down). Read with direct I/O: the server's file as it
+	# is now; a cached read would see "hold" until the attributes the server
+	# itself caches (up to a minute) expire.
 	echo "LAB: holding for $hold s"
-	sleep "$hold"
+	i=0
+	while [ "$i" -lt "$hold" ]; do
+		if [ "$(dd if=/etc/hopeless-lab/release iflag=direct bs=4096 count=1 2>/dev/null)" = free ]; then
+			echo "LAB: released after $i s"; break
+		fi
+		sleep 1; i=$((i + 1))
+	done
 	echo "LAB: hold over"
 fi
 [ -x /etc/hopeless-lab/script ] && /etc/hopeless-lab/script end
@@ -454,8 +479,18 @@ sync
 echo "HOPELESS-LAB-MARKER up"
 hold=$(cat /etc/hopeless-lab/hold 2>/dev/null || echo 0)
 if [ "$hold" -gt 0 ]; then
+	# The lab ends the hold early by writing "free" into the file (--twin:
+	# once the twin is down). Read with direct I/O: the server's file as it
+	# is now; a cached read would see "hold" until the attributes the server
+	# itself caches (up to a minute) expire.
 	echo "LAB: holding for $hold s"
-	sleep "$hold"
+	i=0
+	while [ "$i" -lt "$hold" ]; do
+		if [ "$(dd if=/etc/hopeless-lab/release iflag=direct bs=4096 count=1 2>/dev/null)" = free ]; then
+			echo "LAB: released after $i s"; break
+		fi
+		sleep 1; i=$((i + 1))
+	done
 	echo "LAB: hold over"
 fi
 systemctl --no-block poweroff
@@ -481,7 +516,16 @@ make_netns() {
 		ip -n "$NS" tuntap add dev "$TAP0" mode tap
 		ip -n "$NS" link set "$TAP0" up
 	fi
-	if [ "$TWIN" = 1 ]; then
+	if [ "$TWIN_SEGMENT" = 1 ]; then
+		say "starting namespace $NS_TWIN for the twin (bridge $BR_TWIN, server $SERVER)"
+		ip netns add "$NS_TWIN"
+		ip -n "$NS_TWIN" link set lo up
+		ip -n "$NS_TWIN" link add "$BR_TWIN" type bridge
+		ip -n "$NS_TWIN" addr add "$SERVER/24" dev "$BR_TWIN"
+		ip -n "$NS_TWIN" link set "$BR_TWIN" up
+		ip -n "$NS_TWIN" tuntap add dev "$TAP2" mode tap
+		ip -n "$NS_TWIN" link set "$TAP2" master "$BR_TWIN" up
+	elif [ "$TWIN" = 1 ]; then
 		ip -n "$NS" tuntap add dev "$TAP2" mode tap
 		ip -n "$NS" link set "$TAP2" master "$BR" up
 	fi
@@ -553,6 +597,7 @@ else
 	mkdir -p "$TREE/roots/lab-root/1/etc/hopeless-lab"
 	for f in all overlay-root root-only class; do echo "root" > "$TREE/roots/lab-root/1/etc/hopeless-lab/$f"; done
 	echo "$HOLD" > "$TREE/roots/lab-root/1/etc/hopeless-lab/hold"
+	echo hold > "$TREE/roots/lab-root/1/etc/hopeless-lab/release"
 	"$HOPELESS" -C "$TREE" overlay add compute --from-template netroot >/dev/null
 	debian_report_service
 	# The lab's ssh key, for the login while the node holds (--hold S).
@@ -678,20 +723,22 @@ start_dnsmasq() {
 }
 
 # ganesha keeps its state in /var/lib/nfs/ganesha and /run: a private mount
-# namespace with its own copies keeps runs apart.
+# namespace with its own copies keeps runs apart. start_ganesha [NETNS
+# SUFFIX]: the lab's, or (--twin-segment) a second one for the twin's segment.
 start_ganesha() {
-	mkdir -p "$WORK/ganesha-lib" "$WORK/ganesha-run"
-	ip netns exec "$NS" unshare -m --propagation private sh -c '
+	local ns=${1:-$NS} sfx=${2:-}
+	mkdir -p "$WORK/ganesha-lib$sfx" "$WORK/ganesha-run$sfx"
+	ip netns exec "$ns" unshare -m --propagation private sh -c '
 		set -e
 		mkdir -p /var/lib/nfs
 		mount --bind "$1" /var/lib/nfs
 		mount --bind "$2" /run
 		mkdir -p /run/ganesha
 		exec ganesha.nfsd -f "$3" -L "$4" -p "$5" -N NIV_EVENT' sh \
-		"$WORK/ganesha-lib" "$WORK/ganesha-run" "$TREE/etc/ganesha.conf" "$WORK/ganesha.log" "$WORK/ganesha.pid"
+		"$WORK/ganesha-lib$sfx" "$WORK/ganesha-run$sfx" "$TREE/etc/ganesha.conf" "$WORK/ganesha$sfx.log" "$WORK/ganesha$sfx.pid"
 	# Up to 30 s: ganesha starts in about a second, slower on a loaded machine.
-	wait_listening "$NS" -ltn ":2049 " 150 0.2 || { echo "hopeless: lab: nfs-ganesha did not start (see $WORK/ganesha.log)" >&2; exit 1; }
-	say "nfs-ganesha running (pid $(cat "$WORK/ganesha.pid"))"
+	wait_listening "$ns" -ltn ":2049 " 150 0.2 || { echo "hopeless: lab: nfs-ganesha did not start (see $WORK/ganesha$sfx.log)" >&2; exit 1; }
+	say "nfs-ganesha running (pid $(cat "$WORK/ganesha$sfx.pid"))${sfx:+ in $ns}"
 }
 
 # nginx serves tftp/ over HTTP (etc/nginx.conf from hopeless config; its
@@ -868,6 +915,7 @@ elif [ "$DHCP_DELAY" = 0 ]; then start_dnsmasq; DNSMASQ_UP=1; fi
 if [ "$CEPH" = 1 ]; then
 	start_head h1 "$H1_IP"; start_head h2 "$H2_IP"; GANESHA_UP=1
 elif [ "$NFS_DELAY" = 0 ]; then start_ganesha; GANESHA_UP=1; fi
+[ "$TWIN_SEGMENT" = 0 ] || start_ganesha "$NS_TWIN" -twin
 
 # ---- boot the node ----
 # start_qemu LOG TAP MAC [extra qemu args...]: starts a VM in the namespace;
@@ -894,7 +942,7 @@ start_qemu() {
 		# logs the console itself.
 		case " ${extra[*]} " in *" -serial "*|*" -chardev "*serial*) serial=() ;; esac
 	fi
-	ip netns exec "$NS" qemu-system-x86_64 -accel tcg -m 512 -display none -monitor none \
+	ip netns exec "${QEMU_NS:-$NS}" qemu-system-x86_64 -accel tcg -m 512 -display none -monitor none \
 		-no-reboot "${serial[@]}" "${fw[@]}" "${nics[@]}" "${extra[@]}" "$@" &
 	QPID=$!
 	PIDS+=("$QPID")
@@ -929,6 +977,27 @@ boot_args() { # the qemu arguments that boot the node
 	fi
 }
 
+# End the node's --hold early: the root's init polls this file. Written in
+# place, the same length: the node reads the same inode with direct I/O.
+release_hold() {
+	local f
+	for f in "$TREE"/roots/lab-root/*/etc/hopeless-lab/release; do
+		[ -f "$f" ] && echo free > "$f"
+	done
+	say "releasing the node's hold"
+}
+
+# True once the twin's init said it powers off and 15 s have passed: seen
+# once in five runs, a twin whose power-off never ended its qemu.
+TWIN_OFF_AT=""
+twin_hangs_after_poweroff() {
+	if [ -z "$TWIN_OFF_AT" ]; then
+		grep -q 'onfail=halt: powering off' "$WORK/console-twin.log" 2>/dev/null || return 1
+		TWIN_OFF_AT=$(date +%s)
+	fi
+	[ $(( $(date +%s) - TWIN_OFF_AT )) -ge 15 ]
+}
+
 # The twin: another MAC, the node's own address given statically, the same
 # command line otherwise. It must refuse the node's state image.
 boot_twin() {
@@ -937,8 +1006,10 @@ boot_twin() {
 	start=$(date +%s.%N)
 	local cmd
 	cmd="$(node_cmdline) ip=$NODE_IP::$SERVER:255.255.255.0:twin::off hopeless.hostname=twin"
-	say "twin: starting qemu (direct boot, MAC $MAC2, static ip=$NODE_IP)"
-	start_qemu "$log" "$TAP2" "$MAC2" -kernel "$TREE/tftp/boot/lab-root/vmlinuz" \
+	local where=""
+	[ "$TWIN_SEGMENT" = 0 ] || where=", on its own segment in $NS_TWIN"
+	say "twin: starting qemu (direct boot, MAC $MAC2, static ip=$NODE_IP$where)"
+	QEMU_NS=$TWIN_NS start_qemu "$log" "$TAP2" "$MAC2" -kernel "$TREE/tftp/boot/lab-root/vmlinuz" \
 		-initrd "$TREE/tftp/boot/lab-root/initrd.img" -append "$cmd"
 	TWIN_PID=$QPID
 }
@@ -1005,9 +1076,16 @@ boot_node() { # $1: boot number
 			twin=1
 			boot_twin
 		fi
+		if [ "$twin" = 1 ] && kill -0 "$TWIN_PID" 2>/dev/null && twin_hangs_after_poweroff; then
+			say "twin: still running 15 s after its init powered off; stopping qemu"
+			kill "$TWIN_PID" 2>/dev/null || true
+			wait "$TWIN_PID" 2>/dev/null || true
+		fi
 		if [ "$twin" = 1 ] && ! kill -0 "$TWIN_PID" 2>/dev/null; then
 			twin=2
 			say "twin: qemu exited"
+			# (the Ceph lab's hook checks the locks while node1 holds)
+			if [ "$CEPH" = 0 ]; then release_hold; fi
 		fi
 		case "$seen" in *"|rescue shell|"*)
 			# The rescue shell is waiting on the console: prove it stays, then stop.

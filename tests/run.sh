@@ -7,10 +7,12 @@ passed=0 failed=0
 run_suite() { # name command...
 	local name=$1; shift
 	echo "=== $name"
-	local out rc
+	local out rc t0=$(date +%s)
 	out=$(mktemp)
 	"$@" 3>"$out.res" | tee "$out"
 	rc=${PIPESTATUS[0]}
+	# each suite's wall time, to see where make check's budget goes
+	echo "# $name took $(( $(date +%s) - t0 )) s"
 	local p f
 	if [ -s "$out.res" ]; then
 		read -r _ p f < "$out.res"

@@ -20,6 +20,7 @@ check "the twin never mounted the state image" sh -c "! grep -q 'upper: rw.img o
 check "the twin never switched root" sh -c "! grep -q 'switchroot: exec' '$ct'"
 check "the twin gave up and powered off (onfail=halt)" grep -q 'onfail=halt: powering off' "$ct"
 check "the node held on to its state to the end" grep -q 'LAB: hold over' "$c1"
+check "the lab ended the node's hold once the twin was down" grep -q 'LAB: released after' "$c1"
 echo "# node net step: $(grep -o 'net: .* got .*([0-9.]* s)\|net: .* static .*' "$c1" | head -1)"
 rm -rf "$W"
 done_testing
