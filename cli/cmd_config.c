@@ -310,13 +310,8 @@ static int emit_all(struct tree *t, const struct tree_node *nodes, size_t n, str
 /* tftp/grub/grub.cfg and a grub.cfg-01-<mac> per node of boot method grub. */
 static int emit_grub_files(struct tree *t, const struct tree_node *nodes, size_t n, struct config_run *run)
 {
-	int r = tfs_mkdir_p(t, "tftp/grub", 0755); /* trees made before boot method grub */
-	if (r < 0) {
-		fprintf(stderr, "hopeless: config: %s/tftp/grub: %s\n", t->dir, strerror(-r));
-		return r;
-	}
 	struct strbuf sb = STRBUF_INIT;
-	r = gen_failed("tftp/grub/grub.cfg", gen_grub_default(&sb));
+	int r = gen_failed("tftp/grub/grub.cfg", gen_grub_default(&sb));
 	if (r == 0)
 		r = emit(t, "tftp/grub/grub.cfg", &sb, run, NULL);
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -385,6 +380,25 @@ static int emit_boot_files(struct tree *t, const struct tree_node *nodes, size_t
 	}
 	sb_free(&sb);
 	return r;
+}
+
+/* The directories config writes into, made again when missing: a tree made
+ * before boot method grub has no tftp/grub, and an administrator who
+ * cleared tftp/ipxe by hand gets it back rather than an ENOENT. */
+static int ensure_output_dirs(struct tree *t)
+{
+	static const char *const dirs[] = {"etc", "tftp/pxelinux.cfg", "tftp/ipxe", "tftp/grub", "tftp/boot"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		int r = tfs_mkdir_p(t, dirs[i], 0755);
+		if (r < 0) {
+			fprintf(stderr, "hopeless: config: %s/%s: %s%s\n", t->dir, dirs[i], strerror(-r),
+				r == -ELOOP || r == -ENOTDIR ? " (a symbolic link or a file where the directory "
+								  "should be: not followed; see hopeless check)"
+							       : "");
+			return r;
+		}
+	}
+	return 0;
 }
 
 /* With heads: every node without a server list of its own gets its heads
@@ -496,7 +510,9 @@ int config_generate(struct tree *t, int verbose)
 	/* With heads, each serves the boot files: their URLs name whichever
 	 * head answered the node's DHCP. */
 	t->boot_from_next_server = nh > 0;
-	int r = nh ? assign_heads(t, nodes, n, heads, nh) : 0;
+	int r = ensure_output_dirs(t);
+	if (r == 0 && nh)
+		r = assign_heads(t, nodes, n, heads, nh);
 	if (r == 0)
 		r = fix_state_owners(t, nodes, n);
 	if (r == 0)

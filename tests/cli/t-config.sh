@@ -17,6 +17,14 @@ H overlay add compute >/dev/null
 H node add n1 --ip 10.9.0.11 --mac 52:54:00:00:09:11 --root deb12 --overlay compute --state tmpfs >/dev/null
 H node add n2 --ip 10.9.0.12 --mac 52:54:00:00:09:12 --root deb12 --overlay compute --state tmpfs --boot pxelinux >/dev/null
 check "config" H config
+# Output directories cleared by hand come back; a symlink in their place is refused.
+rm -rf "$T/tftp/ipxe" "$T/tftp/pxelinux.cfg"
+check "config makes tftp/ipxe and tftp/pxelinux.cfg again when they were removed" \
+	sh -c "'$HOPELESS' -C '$T' config >/dev/null && test -s '$T/tftp/ipxe/52-54-00-00-09-11.ipxe' && test -s '$T/tftp/pxelinux.cfg/01-52-54-00-00-09-12'"
+mv "$T/tftp/ipxe" "$SCRATCH/ipxe.real"; ln -s "$SCRATCH/ipxe.real" "$T/tftp/ipxe"
+out=$(H config 2>&1); rc=$?
+check "config refuses tftp/ipxe as a symlink, in one line (rc=$rc: $out)" sh -c "[ $rc != 0 ] && [ \$(printf '%s\n' \"\$1\" | wc -l) = 1 ] && printf '%s' \"\$1\" | grep -q 'tftp/ipxe'" sh "$out"
+rm "$T/tftp/ipxe"; mv "$SCRATCH/ipxe.real" "$T/tftp/ipxe"
 check "dnsmasq accepts dnsmasq.conf" dnsmasq --test -C "$T/etc/dnsmasq.conf"
 check "dnsmasq.conf names the hosts file" grep -qx "dhcp-hostsfile=$T/etc/dnsmasq-hosts.conf" "$T/etc/dnsmasq.conf"
 check "hosts file lines have no dhcp-host= prefix" grep -qx "52:54:00:00:09:12,set:pxelinux,10.9.0.12,n2" "$T/etc/dnsmasq-hosts.conf"
