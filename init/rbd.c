@@ -2,6 +2,7 @@
 #include "rbd.h"
 #include "log.h"
 #include "smallfile.h"
+#include "validate.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,16 +24,6 @@ static int chars_ok(const char *v, const char *allowed)
 		      strchr(allowed, *p)))
 			return 0;
 	return 1;
-}
-
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
 }
 
 static int set_key(struct rbd_conf *c, const char *key, const char *val)
@@ -71,7 +62,7 @@ int rbd_conf_parse(const char *text, struct rbd_conf *c, char *err, size_t errle
 		memcpy(buf, p, n);
 		buf[n] = '\0';
 		p = nl ? nl + 1 : NULL;
-		char *s = trim(buf), *eq = strchr(s, '=');
+		char *s = str_trim(buf), *eq = strchr(s, '=');
 		if (!*s || *s == '#')
 			continue;
 		if (!eq) {
@@ -79,8 +70,8 @@ int rbd_conf_parse(const char *text, struct rbd_conf *c, char *err, size_t errle
 			return -EINVAL;
 		}
 		*eq = '\0';
-		if (set_key(c, trim(s), trim(eq + 1)) < 0) {
-			snprintf(err, errlen, "line %u: bad value for %s", line, trim(s));
+		if (set_key(c, str_trim(s), str_trim(eq + 1)) < 0) {
+			snprintf(err, errlen, "line %u: bad value for %s", line, str_trim(s));
 			return -EINVAL;
 		}
 	}

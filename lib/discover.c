@@ -133,16 +133,6 @@ static int window_kv(struct discover_window *w, const char *k, const char *v, ch
 	return -EINVAL;
 }
 
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
-
 /* Every value as the file must hold it: the file is the administrator's,
  * but serve acts on it, so a damaged one is refused, never half-used. */
 static int window_check(const struct discover_window *w, char *err, size_t errlen)
@@ -186,7 +176,7 @@ int discover_window_parse(const char *text, struct discover_window *w, char *err
 	int r = 0, lineno = 0;
 	for (char *line = strtok_r(copy, "\n", &save); line && r == 0; line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
-		char *s = trim(line), *eq = strchr(s, '='), e2[160];
+		char *s = str_trim(line), *eq = strchr(s, '='), e2[160];
 		if (!*s || *s == '#')
 			continue;
 		for (const char *p = s; *p; p++)
@@ -198,7 +188,7 @@ int discover_window_parse(const char *text, struct discover_window *w, char *err
 			break;
 		}
 		*eq = '\0';
-		if ((r = window_kv(w, trim(s), trim(eq + 1), e2, sizeof(e2))) < 0)
+		if ((r = window_kv(w, str_trim(s), str_trim(eq + 1), e2, sizeof(e2))) < 0)
 			snprintf(err, errlen, "line %d: %s", lineno, e2);
 	}
 	free(copy);

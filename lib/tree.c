@@ -38,16 +38,6 @@ void tree_conf_defaults(struct tree_conf *c)
 	snprintf(c->ceph_admin, sizeof(c->ceph_admin), "%s", TREE_CEPH_ADMIN_DEFAULT);
 }
 
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
-
 int tree_parse_kv(const char *text, tree_kv_fn fn, void *ctx, char *err, size_t errlen)
 {
 	char *copy = strdup(text);
@@ -57,7 +47,7 @@ int tree_parse_kv(const char *text, tree_kv_fn fn, void *ctx, char *err, size_t 
 	char *save = NULL;
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
-		char *s = trim(line);
+		char *s = str_trim(line);
 		if (!*s || *s == '#')
 			continue;
 		char *eq = strchr(s, '=');
@@ -68,7 +58,7 @@ int tree_parse_kv(const char *text, tree_kv_fn fn, void *ctx, char *err, size_t 
 		}
 		*eq = '\0';
 		char e2[200] = "";
-		r = fn(ctx, trim(s), trim(eq + 1), e2, sizeof(e2));
+		r = fn(ctx, str_trim(s), str_trim(eq + 1), e2, sizeof(e2));
 		if (r < 0) {
 			snprintf(err, errlen, "line %d: %s", lineno, e2);
 			break;

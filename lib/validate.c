@@ -302,3 +302,13 @@ int validate_module_name(const char *s, size_t maxlen)
 			return -EINVAL;
 	return 0;
 }
+
+char *str_trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}

@@ -47,4 +47,7 @@ int validate_node_ip(const char *ip, const char *server, const char *netmask, co
  * ff:ff:ff:ff:ff:ff and any multicast MAC (lowest bit of the first octet
  * set). Locally administered MACs (qemu's 52:54:00:..) are fine. */
 int validate_node_mac(const char *mac, const char **why);
+/* s without its leading blanks and trailing blanks and CR, in place: the
+ * key = value parsers' (tree files, discovery windows, the init's rbd.conf). */
+char *str_trim(char *s);
 #endif
