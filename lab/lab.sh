@@ -35,7 +35,9 @@
 #                      qemu arguments for the VM on that tap, one per line),
 #                      hook_teardown (at exit, before the namespace goes). It
 #                      sees the lab's variables ($HOPELESS, $TREE, $WORK,
-#                      $NODE, $NODE_IP, ...). The busybox root's init runs
+#                      $NODE, $NODE_IP, ...) and may call release_hold to end
+#                      the node's --hold once it has done its work (the hold
+#                      is a ceiling; each boot starts held). The busybox root's init runs
 #                      /etc/hopeless-lab/script start before its marker and
 #                      script end after its hold, when a layer provides one.
 #   --root debian      instead of the busybox sample root: a Debian bookworm root
@@ -979,11 +981,18 @@ boot_args() { # the qemu arguments that boot the node
 
 # End the node's --hold early: the root's init polls this file. Written in
 # place, the same length: the node reads the same inode with direct I/O.
-release_hold() {
+# set_hold WORD: hold (before each boot) or free.
+set_hold() {
 	local f
 	for f in "$TREE"/roots/lab-root/*/etc/hopeless-lab/release; do
-		[ -f "$f" ] && echo free > "$f"
+		[ -f "$f" ] && echo "$1" > "$f"
 	done
+	return 0
+}
+RELEASED_AT=""
+release_hold() {
+	set_hold free
+	RELEASED_AT=$(date +%s.%N)
 	say "releasing the node's hold"
 }
 
@@ -1034,6 +1043,8 @@ boot_node() { # $1: boot number
 	local n=$1 log=$WORK/console-$1.log start
 	: > "$log"
 	start=$(date +%s.%N)
+	set_hold hold
+	RELEASED_AT=""
 	say "boot $n: starting qemu ($BOOT boot, $FIRMWARE firmware, $NIC NIC x$NICS, $KERNEL kernel, state $STATE)"
 	if [ "$BOOT" = direct ]; then
 		local cmd
@@ -1068,6 +1079,8 @@ boot_node() { # $1: boot number
 				fi
 				if [ "$phase" = HOPELESS-LAB-MARKER ] && [ "$ROOT" = debian ] && [ "$HOLD" -gt 0 ]; then
 					ssh_probe "$n"
+					# the login was what the hold was for
+					if [ "$CEPH" = 0 ]; then release_hold; fi
 				fi
 			fi
 		done
@@ -1118,8 +1131,12 @@ boot_node() { # $1: boot number
 	local took
 	took=$(since "$start")
 	if [ "$ROOT" = debian ] && [ -n "$up" ] && [ "$killed" = 0 ]; then
-		say "boot $n: powered off $(awk -v a="$took" -v b="$up" -v h="$HOLD" 'BEGIN {
-			printf "%.1f", a - b; if (h > 0) printf " (%.1f + the %d s hold)", a - b - h, h }') s after the marker"
+		local rel=""
+		[ -z "$RELEASED_AT" ] || rel=$(since "$RELEASED_AT")
+		say "boot $n: powered off $(awk -v a="$took" -v b="$up" -v h="$HOLD" -v r="$rel" 'BEGIN {
+			printf "%.1f s after the marker", a - b
+			if (r != "") printf " (%.1f s after the hold was released)", r
+			else if (h > 0) printf " (%.1f + the %d s hold)", a - b - h, h }')"
 	fi
 	if [ "$twin" = 1 ]; then
 		# The node went down first: give the twin the rest of the time.

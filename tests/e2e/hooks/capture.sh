@@ -26,7 +26,7 @@ S
 
 # The lab runs under set -e: a failing command is recorded, not fatal.
 hook_up() {
-	[ "$1" = 1 ] || return 0
+	[ "$1" = 1 ] || { release_hold; return 0; }
 	local rc=0
 	"$HOPELESS" -C "$TREE" node diff "$NODE" > "$WORK/diff-up.out" 2> "$WORK/diff-up.err" || rc=$?
 	echo "rc=$rc" >> "$WORK/diff-up.err"
@@ -34,6 +34,7 @@ hook_up() {
 	"$HOPELESS" -C "$TREE" node capture "$NODE" --into compute > "$WORK/capture-up.log" 2>&1 || rc=$?
 	echo "rc=$rc" >> "$WORK/capture-up.log"
 	say "hook: diff while up: $(grep -c . "$WORK/diff-up.out") lines; capture: $(head -c 200 "$WORK/capture-up.log" | tr '\n' ' ')"
+	release_hold
 }
 
 hook_before_boot() {

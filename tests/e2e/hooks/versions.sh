@@ -43,7 +43,8 @@ S
 
 # Boot 1 is up and reading: publish version 2 (a changed, b deleted).
 hook_up() {
-	[ "$1" = 1 ] || return 0
+	# boots 2 and 3 only report what they see
+	[ "$1" = 1 ] || { release_hold; return 0; }
 	sleep 3
 	local t0 rc=0
 	t0=$(date +%s.%N)
@@ -53,6 +54,7 @@ hook_up() {
 	echo "publish rc=$rc in $(since "$t0") s" >> "$WORK/publish.log"
 	say "hook: $(tail -n 2 "$WORK/publish.log" | tr '\n' ' ')"
 	sleep 6
+	release_hold
 }
 
 hook_before_boot() {
