@@ -275,6 +275,36 @@ trap cleanup EXIT
 trap 'echo "lab: interrupted"; exit 130' INT TERM
 
 # ---- the sample cluster, made with hopeless itself ----
+# The lab's files in a root's /etc/hopeless-lab (both sample roots): which
+# layer a file came from, the hold (--hold S) and hold-wait, which the root's
+# init (or the Debian root's report service) runs after its marker.
+lab_root_files() { # DIR
+	local f
+	for f in all overlay-root root-only class; do echo "root" > "$1/$f"; done
+	echo "$HOLD" > "$1/hold"
+	echo hold > "$1/release"
+	cat > "$1/hold-wait" <<'WAIT'
+#!/bin/sh
+# Wait the hold's seconds, or less: the lab ends the hold early by writing
+# "free" into release (--twin: once the twin is down; hooks: release_hold).
+# Read with direct I/O: the server's file as it is now; a cached read would
+# see "hold" until the attributes the server itself caches (up to a minute)
+# expire.
+hold=$(cat /etc/hopeless-lab/hold 2>/dev/null || echo 0)
+[ "$hold" -gt 0 ] || exit 0
+echo "LAB: holding for $hold s"
+i=0
+while [ "$i" -lt "$hold" ]; do
+	if [ "$(dd if=/etc/hopeless-lab/release iflag=direct bs=4096 count=1 2>/dev/null)" = free ]; then
+		echo "LAB: released after $i s"; break
+	fi
+	sleep 1; i=$((i + 1))
+done
+echo "LAB: hold over"
+WAIT
+	chmod 755 "$1/hold-wait"
+}
+
 if [ "$ROOT" = busybox ]; then
 say "building a sample root (busybox + $(ls "$KERNEL_CACHE/lib/modules"), $KERNEL kernel)"
 SRC=$WORK/src-root
@@ -285,9 +315,7 @@ for a in sh cat echo mount umount sync poweroff reboot mkdir hostname sleep ls u
 done
 cp -a "$KERNEL_CACHE"/boot/vmlinuz-* "$SRC/boot/"
 cp -a "$KERNEL_CACHE"/lib/modules/* "$SRC/lib/modules/"
-for f in all overlay-root root-only class; do echo "root" > "$SRC/etc/hopeless-lab/$f"; done
-echo "$HOLD" > "$SRC/etc/hopeless-lab/hold"
-echo hold > "$SRC/etc/hopeless-lab/release"
+lab_root_files "$SRC/etc/hopeless-lab"
 cat > "$SRC/sbin/init" <<'INIT'
 #!/bin/sh
 # The sample root's init: report what the node sees, write one file, power off.
@@ -373,22 +401,7 @@ echo "LAB: mounts $(grep -c hopeless /proc/mounts) under /run/hopeless"
 [ -x /etc/hopeless-lab/script ] && /etc/hopeless-lab/script start
 sync; sleep 1; sync
 echo "HOPELESS-LAB-MARKER up"
-hold=$(cat /etc/hopeless-lab/hold 2>/dev/null || echo 0)
-if [ "$hold" -gt 0 ]; then
-	# The lab ends the hold early by writing "free" into the file (--twin:
-	# once the twin is down). Read with direct I/O: the server's file as it
-	# is now; a cached read would see "hold" until the attributes the server
-	# itself caches (up to a minute) expire.
-	echo "LAB: holding for $hold s"
-	i=0
-	while [ "$i" -lt "$hold" ]; do
-		if [ "$(dd if=/etc/hopeless-lab/release iflag=direct bs=4096 count=1 2>/dev/null)" = free ]; then
-			echo "LAB: released after $i s"; break
-		fi
-		sleep 1; i=$((i + 1))
-	done
-	echo "LAB: hold over"
-fi
+/etc/hopeless-lab/hold-wait
 [ -x /etc/hopeless-lab/script ] && /etc/hopeless-lab/script end
 poweroff -f
 INIT
@@ -479,22 +492,7 @@ echo "LAB: mounts $(grep -c hopeless /proc/mounts) under /run/hopeless"
 echo "LAB: owner /usr/bin/mount $(stat -c '%u:%g %A' /usr/bin/mount)"
 sync
 echo "HOPELESS-LAB-MARKER up"
-hold=$(cat /etc/hopeless-lab/hold 2>/dev/null || echo 0)
-if [ "$hold" -gt 0 ]; then
-	# The lab ends the hold early by writing "free" into the file (--twin:
-	# once the twin is down). Read with direct I/O: the server's file as it
-	# is now; a cached read would see "hold" until the attributes the server
-	# itself caches (up to a minute) expire.
-	echo "LAB: holding for $hold s"
-	i=0
-	while [ "$i" -lt "$hold" ]; do
-		if [ "$(dd if=/etc/hopeless-lab/release iflag=direct bs=4096 count=1 2>/dev/null)" = free ]; then
-			echo "LAB: released after $i s"; break
-		fi
-		sleep 1; i=$((i + 1))
-	done
-	echo "LAB: hold over"
-fi
+/etc/hopeless-lab/hold-wait
 systemctl --no-block poweroff
 REPORT
 	chmod 755 "$o/usr/local/sbin/hopeless-lab-report"
@@ -502,17 +500,25 @@ REPORT
 
 # The lab's network namespace, its bridge with the server's address and the
 # VMs' taps.
+# bridge_netns NS BR: a namespace with a bridge carrying the server's address.
+bridge_netns() {
+	ip netns add "$1"
+	ip -n "$1" link set lo up
+	ip -n "$1" link add "$2" type bridge
+	ip -n "$1" addr add "$SERVER/24" dev "$2"
+	ip -n "$1" link set "$2" up
+}
+# add_tap NS TAP BRIDGE: a VM's tap on that bridge.
+add_tap() {
+	ip -n "$1" tuntap add dev "$2" mode tap
+	ip -n "$1" link set "$2" master "$3" up
+}
 make_netns() {
 	say "starting namespace $NS (bridge $BR, server $SERVER)"
-	ip netns add "$NS"
-	ip -n "$NS" link set lo up
-	ip -n "$NS" link add "$BR" type bridge
-	ip -n "$NS" addr add "$SERVER/24" dev "$BR"
+	bridge_netns "$NS" "$BR"
 	# A ULA and router advertisements: iPXE otherwise waits ~16 s for IPv6.
 	ip -n "$NS" addr add "fd00:${NET_B}:${NET_C}::1/64" dev "$BR" nodad
-	ip -n "$NS" link set "$BR" up
-	ip -n "$NS" tuntap add dev "$TAP" mode tap
-	ip -n "$NS" link set "$TAP" master "$BR" up
+	add_tap "$NS" "$TAP" "$BR"
 	if [ "$NICS" = 2 ]; then
 		# A tap on no bridge: the guest sees a link, and nobody ever answers.
 		ip -n "$NS" tuntap add dev "$TAP0" mode tap
@@ -520,25 +526,13 @@ make_netns() {
 	fi
 	if [ "$TWIN_SEGMENT" = 1 ]; then
 		say "starting namespace $NS_TWIN for the twin (bridge $BR_TWIN, server $SERVER)"
-		ip netns add "$NS_TWIN"
-		ip -n "$NS_TWIN" link set lo up
-		ip -n "$NS_TWIN" link add "$BR_TWIN" type bridge
-		ip -n "$NS_TWIN" addr add "$SERVER/24" dev "$BR_TWIN"
-		ip -n "$NS_TWIN" link set "$BR_TWIN" up
-		ip -n "$NS_TWIN" tuntap add dev "$TAP2" mode tap
-		ip -n "$NS_TWIN" link set "$TAP2" master "$BR_TWIN" up
+		bridge_netns "$NS_TWIN" "$BR_TWIN"
+		add_tap "$NS_TWIN" "$TAP2" "$BR_TWIN"
 	elif [ "$TWIN" = 1 ]; then
-		ip -n "$NS" tuntap add dev "$TAP2" mode tap
-		ip -n "$NS" link set "$TAP2" master "$BR" up
+		add_tap "$NS" "$TAP2" "$BR"
 	fi
-	if [ "$NODES" = 2 ]; then
-		ip -n "$NS" tuntap add dev "$TAPN2" mode tap
-		ip -n "$NS" link set "$TAPN2" master "$BR" up
-	fi
-	if [ "$PROBE" = 1 ]; then
-		ip -n "$NS" tuntap add dev "$TAPX" mode tap
-		ip -n "$NS" link set "$TAPX" master "$BR" up
-	fi
+	if [ "$NODES" = 2 ]; then add_tap "$NS" "$TAPN2" "$BR"; fi
+	if [ "$PROBE" = 1 ]; then add_tap "$NS" "$TAPX" "$BR"; fi
 }
 
 # --ceph: the network first (Ceph listens on the server's address), Ceph,
@@ -597,9 +591,7 @@ else
 	debian_root
 	KERNEL="root's own ($(ls "$TREE/roots/lab-root/1/lib/modules" | head -n 1))"
 	mkdir -p "$TREE/roots/lab-root/1/etc/hopeless-lab"
-	for f in all overlay-root root-only class; do echo "root" > "$TREE/roots/lab-root/1/etc/hopeless-lab/$f"; done
-	echo "$HOLD" > "$TREE/roots/lab-root/1/etc/hopeless-lab/hold"
-	echo hold > "$TREE/roots/lab-root/1/etc/hopeless-lab/release"
+	lab_root_files "$TREE/roots/lab-root/1/etc/hopeless-lab"
 	"$HOPELESS" -C "$TREE" overlay add compute --from-template netroot >/dev/null
 	debian_report_service
 	# The lab's ssh key, for the login while the node holds (--hold S).

@@ -8,12 +8,12 @@
 # same tree (--twin-segment), as a node of another head would be: on the
 # node's own segment the two VMs fight over the address (the server's ARP
 # entry flips between them), the node's MMP writes stall, and the twin's
-# check could pass for want of them.
+# check could pass for want of them. The twin's ARP probe finds the address
+# free on its segment (t-duplicate-ip.sh tests the probe on one segment), so
+# here the second guard is tested on its own.
 # The node holds until the twin is down (the lab then releases it), at most
 # 240 s: the kernel's MMP wait grows with the time the node's MMP writes take,
 # past a minute on a loaded machine.
-# Its ARP probe finds the address free there (t-duplicate-ip.sh tests the
-# probe on one segment); here the second guard is tested on its own.
 . "$(dirname "$0")/../lib.sh"
 W=$SCRATCH/lab
 "$HOPELESS" lab --boot direct --mmp --twin-segment --hold 240 --timeout 300 \
