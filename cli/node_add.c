@@ -328,6 +328,13 @@ static int each_in_range(size_t lo, size_t hi, size_t *failed, void *arg)
 	return 0;
 }
 
+/* While the workers write: flush what they wrote so far (workers.h); the
+ * final tfs_sync reports errors. */
+static void flush_tree(void *t)
+{
+	tfs_sync(t);
+}
+
 /* Everything is checked before this runs (no client or state directory of
  * these addresses exists); on any failure it removes what it made, so the
  * tree is as it was. The node entries come last, once every node's
@@ -345,12 +352,12 @@ static int create_nodes(struct tree *t, const struct nodeset_entry *e, size_t n,
 		what = "state image";
 	if (r == 0 && !strcmp(proto->state, "rbd") && (r = state_rbd_prepare(t)) < 0)
 		what = "pristine RBD image";
-	if (r == 0 && (r = workers_run(n, workers, each_in_range, &b, &failed)) < 0)
+	if (r == 0 && (r = workers_run_idle(n, workers, each_in_range, &b, &failed, flush_tree, t)) < 0)
 		what = e[failed].hostname;
 	if (r == 0 && (r = tfs_sync(t)) < 0)
 		what = "sync";
 	b.one = conf_one;
-	if (r == 0 && (r = workers_run(n, workers, each_in_range, &b, &failed)) < 0)
+	if (r == 0 && (r = workers_run_idle(n, workers, each_in_range, &b, &failed, flush_tree, t)) < 0)
 		what = e[failed].hostname;
 	if (r == 0 && (r = tfs_sync(t)) < 0)
 		what = "sync";

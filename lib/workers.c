@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { WORKERS_MAX = 8 };
@@ -34,7 +35,33 @@ static void range_of(size_t n, int nworkers, int i, size_t *lo, size_t *hi)
 	*hi = n * (size_t)(i + 1) / (size_t)nworkers;
 }
 
+/* Reaps every started worker; with idle, calls it between polls. */
+static void wait_workers(pid_t *pid, int started, workers_idle_fn idle, void *idle_arg)
+{
+	int left = started;
+	while (left > 0) {
+		if (idle)
+			idle(idle_arg);
+		for (int i = 0; i < started; i++) {
+			int st;
+			pid_t w = pid[i] > 0 ? waitpid(pid[i], &st, idle ? WNOHANG : 0) : 0;
+			if (w == pid[i] || (w < 0 && errno != EINTR)) {
+				pid[i] = 0;
+				left--;
+			}
+		}
+		if (left > 0 && idle)
+			nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	}
+}
+
 int workers_run(size_t n, int nworkers, workers_fn fn, void *arg, size_t *failed)
+{
+	return workers_run_idle(n, nworkers, fn, arg, failed, NULL, NULL);
+}
+
+int workers_run_idle(size_t n, int nworkers, workers_fn fn, void *arg, size_t *failed, workers_idle_fn idle,
+		     void *idle_arg)
 {
 	if (nworkers <= 1 || n < 2)
 		return fn(0, n, failed, arg);
@@ -62,11 +89,7 @@ int workers_run(size_t n, int nworkers, workers_fn fn, void *arg, size_t *failed
 			_exit(0);
 		}
 	}
-	for (int i = 0; i < started; i++) {
-		int st;
-		while (waitpid(pid[i], &st, 0) < 0 && errno == EINTR)
-			;
-	}
+	wait_workers(pid, started, idle, idle_arg);
 	for (int i = 0; i < started && r == 0; i++) {
 		size_t lo, hi;
 		range_of(n, nworkers, i, &lo, &hi);

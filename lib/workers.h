@@ -23,4 +23,12 @@ int workers_count(size_t n, size_t min_per_worker);
  * first item, for a worker that died without reporting). Every worker has
  * finished when this returns. */
 int workers_run(size_t n, int nworkers, workers_fn fn, void *arg, size_t *failed);
+/* The same, with idle(idle_arg) called by the caller's process over and
+ * over while workers run (about every 100 ms, once at least): the caller
+ * is otherwise only waiting. node add flushes what the workers wrote so
+ * far (syncfs), so its final sync finds little left: the first of its
+ * two syncs took 1.3 s of 10 s over 10,000 nodes, with the cores idle. */
+typedef void (*workers_idle_fn)(void *idle_arg);
+int workers_run_idle(size_t n, int nworkers, workers_fn fn, void *arg, size_t *failed, workers_idle_fn idle,
+		     void *idle_arg);
 #endif

@@ -73,3 +73,43 @@ TEST(workers_count_bounds)
 	if (cpus >= 2)
 		CHECK_INT(workers_count(512, 256), 2);
 }
+
+/* The caller's idle function runs while the workers still work: each
+ * worker waits (up to 5 s) until it has been called, and says whether it
+ * saw that; every item is still done once. */
+struct idle_job {
+	volatile int *idle_calls; /* shared */
+	unsigned char *seen;
+};
+
+static int wait_for_idle(size_t lo, size_t hi, size_t *failed, void *arg)
+{
+	struct idle_job *j = arg;
+	(void)failed;
+	for (int k = 0; k < 500 && *j->idle_calls == 0; k++)
+		usleep(10000);
+	for (size_t i = lo; i < hi; i++)
+		j->seen[i] = *j->idle_calls > 0 ? 1 : 2;
+	return 0;
+}
+
+static void count_idle(void *arg)
+{
+	(*(volatile int *)arg)++;
+}
+
+TEST(workers_call_idle_while_they_run)
+{
+	enum { N = 64 };
+	unsigned char *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(mem != MAP_FAILED);
+	struct idle_job j = {(volatile int *)mem, mem + 64};
+	size_t failed = 0;
+	CHECK_INT(workers_run_idle(N, 2, wait_for_idle, &j, &failed, count_idle, mem), 0);
+	int all_saw = 1;
+	for (size_t i = 0; i < N; i++)
+		all_saw &= j.seen[i] == 1;
+	CHECK(all_saw);
+	CHECK(*j.idle_calls >= 1);
+	munmap(mem, 4096);
+}
