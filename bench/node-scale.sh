@@ -196,11 +196,12 @@ echo "disk allocated per node before first boot, 1 GiB images: hopeless ${T[kb_x
 	echo "|---|---:|---:|---:|"
 	rows '| %s | %s s | %s s | %s |\n'
 	echo
-	echo "\`node add\` builds the nodes in worker processes, one per CPU ($(nproc) here); by hand is one shell loop."
-	echo "\`hopeless status\` parses every line as strict RFC 5424, attributes it by source address, checks the name it"
-	echo "claims and keeps each node's last error; the awk line only keeps each address's last phase word. Most of"
-	echo "status' time is reading the $N node files (nodes/NAME.conf, as every command that needs the nodes does; perf:"
-	echo "two thirds of it in the kernel's open and read), not the events."
+	echo "\`node add\` builds the nodes in worker processes, one per CPU ($(nproc) here), while the parent flushes (syncfs)"
+	echo "what they wrote so far; every command that reads the nodes (config, status, node list) loads their files in"
+	echo "worker processes too, and \`config\` flushes the files it has staged while it writes the rest. By hand is one"
+	echo "shell loop. \`hopeless status\` parses every line as strict RFC 5424, attributes it by source address, checks"
+	echo "the name it claims and keeps each node's last error; the awk line only keeps each address's last phase word."
+	echo "Most of status' time is reading the $N node files (three small files each), not the events."
 	echo
 	echo "Disk allocated per node before its first boot, with hopeless' default 1 GiB state image (used blocks before and"
 	echo "after \`node add\` of $N nodes, divided by $N; host directory and keys included):"

@@ -21,6 +21,7 @@
 #ifndef HOPELESS_TREEFS_H
 #define HOPELESS_TREEFS_H
 #include "util.h"
+#include "workers.h"
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -51,6 +52,7 @@ struct tfs_batch {
 	size_t n, cap;
 	struct tfs_batch_dir *dirs;
 	size_t ndirs;
+	struct workers_bg flusher; /* from TFS_BATCH_FLUSH_AT staged files on */
 };
 int tfs_stage(const struct tree *t, struct tfs_batch *b, const char *rel, const void *data, size_t len,
 	      mode_t mode, int *changed);

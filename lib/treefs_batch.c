@@ -19,6 +19,10 @@
 /* Directories kept open at once; a batch touching more reopens the rest
  * per file (config's etc/hosts into many overlays, say). */
 #define TFS_BATCH_DIRS 64
+/* A batch this large flushes what it staged while it stages the rest
+ * (workers_bg): the commit's first sync over 10,000 boot files took 0.2 s
+ * of a 1.1 s config, with nothing else to do. */
+#define TFS_BATCH_FLUSH_AT 512
 
 struct tfs_staged {
 	int dir;    /* index into the batch's dirs, or -1: resolved again from rel */
@@ -74,6 +78,11 @@ static int staged_dir(const struct tree *t, const struct tfs_batch *b, const str
 	return tfs_parent(t, s->name, base);
 }
 
+static void flush_fs(void *fd)
+{
+	syncfs(*(const int *)fd);
+}
+
 static int grow(struct tfs_batch *b)
 {
 	if (b->n < b->cap)
@@ -102,6 +111,8 @@ int tfs_stage(const struct tree *t, struct tfs_batch *b, const char *rel, const 
 		return dfd;
 	r = write_tmp_at(dfd, base, data, len, mode, (uid_t)-1, (gid_t)-1, WRITE_IF_CHANGED | WRITE_NO_SYNC, tmp,
 			 sizeof(tmp), &w);
+	if (r == 0 && w && b->n == TFS_BATCH_FLUSH_AT && !b->flusher.pid)
+		workers_bg_start(&b->flusher, flush_fs, (void *)&t->fd); /* fails: the commit syncs it all */
 	if (r == 0 && w) {
 		struct tfs_staged *s = &b->v[b->n];
 		*s = (struct tfs_staged){.dir = idx, .name = strdup(idx >= 0 ? base : rel), .tmp = strdup(tmp)};
@@ -124,6 +135,7 @@ int tfs_stage(const struct tree *t, struct tfs_batch *b, const char *rel, const 
  * files and are removed. */
 static void batch_free(const struct tree *t, struct tfs_batch *b, size_t from)
 {
+	workers_bg_stop(&b->flusher);
 	for (size_t k = 0; k < b->n; k++) {
 		struct tfs_staged *s = &b->v[k];
 		const char *base;
@@ -163,6 +175,7 @@ static int rename_staged(const struct tree *t, const struct tfs_batch *b, const 
 
 int tfs_batch_commit(const struct tree *t, struct tfs_batch *b)
 {
+	workers_bg_stop(&b->flusher);
 	int r = b->n && syncfs(t->fd) != 0 ? -errno : 0;
 	size_t i = 0;
 	while (r == 0 && i < b->n && (r = rename_staged(t, b, &b->v[i])) == 0)

@@ -2,6 +2,8 @@
  * mapping: its result and the item that failed. */
 #include "workers.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -103,4 +105,41 @@ int workers_run_idle(size_t n, int nworkers, workers_fn fn, void *arg, size_t *f
 	}
 	munmap(s, sizeof(*s) * WORKERS_MAX);
 	return r;
+}
+
+int workers_bg_start(struct workers_bg *bg, workers_idle_fn fn, void *arg)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		struct pollfd pf = {p[0], POLLIN, 0};
+		do
+			fn(arg);
+		while (poll(&pf, 1, 50) == 0);
+		_exit(0);
+	}
+	close(p[0]);
+	bg->pid = pid;
+	bg->fd = p[1];
+	return 0;
+}
+
+void workers_bg_stop(struct workers_bg *bg)
+{
+	if (bg->pid <= 0)
+		return;
+	close(bg->fd);
+	int st;
+	while (waitpid(bg->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	bg->pid = 0;
 }

@@ -31,4 +31,15 @@ int workers_run(size_t n, int nworkers, workers_fn fn, void *arg, size_t *failed
 typedef void (*workers_idle_fn)(void *idle_arg);
 int workers_run_idle(size_t n, int nworkers, workers_fn fn, void *arg, size_t *failed, workers_idle_fn idle,
 		     void *idle_arg);
+
+/* A helper process calling fn(arg) about every 50 ms until stopped (or
+ * until the caller exits: it watches a pipe from it). A large tfs_batch
+ * flushes its staged files this way while the rest are being written, so
+ * the commit's sync has little left to wait for. */
+struct workers_bg {
+	int pid; /* 0: none running */
+	int fd;  /* the pipe's write end */
+};
+int workers_bg_start(struct workers_bg *bg, workers_idle_fn fn, void *arg);
+void workers_bg_stop(struct workers_bg *bg);
 #endif

@@ -9,6 +9,7 @@
 #include "util.h"
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,6 +107,41 @@ TEST(treefs_batch_abort_and_failed_rename)
 	CHECK(tfs_is_dir(&t, "a/two"));
 	CHECK(!tfs_exists(&t, "a/three"));
 	CHECK_INT(count_hidden(&t, "a"), 0);
+	cleanup(&t, dir);
+}
+
+/* Past TFS_BATCH_FLUSH_AT staged files a flusher process runs until the
+ * commit or the abort, which stop and reap it; every file still appears at
+ * the commit and not before, none after an abort. */
+TEST(treefs_batch_large_flushes_and_stops)
+{
+	char dir[] = "/tmp/hopeless-batch-XXXXXX", rel[64];
+	struct tree t;
+	CHECK(scratch(dir, &t) == 0);
+	CHECK(tfs_mkdir_p(&t, "big", 0755) == 0);
+	for (int round = 0; round < 2; round++) {
+		struct tfs_batch b = {0};
+		int changed, staged = 0;
+		for (int i = 0; i < 600; i++) {
+			snprintf(rel, sizeof(rel), "big/f%d", i);
+			CHECK(tfs_stage(&t, &b, rel, rel, strlen(rel), 0644, &changed) == 0);
+			staged += changed;
+		}
+		CHECK_INT(staged, 600);
+		int pid = b.flusher.pid;
+		CHECK(pid > 0);
+		CHECK(!tfs_exists(&t, "big/f599"));
+		if (round == 0) {
+			tfs_batch_abort(&t, &b);
+			CHECK(!tfs_exists(&t, "big/f0"));
+		} else {
+			CHECK(tfs_batch_commit(&t, &b) == 0);
+			CHECK(tfs_exists(&t, "big/f0") && tfs_exists(&t, "big/f599"));
+		}
+		CHECK_INT(b.flusher.pid, 0);
+		CHECK(kill(pid, 0) != 0); /* reaped, not a zombie */
+		CHECK_INT(count_hidden(&t, "big"), 0);
+	}
 	cleanup(&t, dir);
 }
 
