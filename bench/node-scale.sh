@@ -26,16 +26,17 @@ if [ "${1:-}" = "--md" ]; then MD=$2; shift 2; fi
 N=${1:-10000}
 SIZE=${2:-16M}
 SAMPLE=100
+ROUNDS=${ROUNDS:-3}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 HOPELESS=${HOPELESS:-$TOP/build/hopeless}
 [ "$(id -u)" = 0 ] || { echo "node-scale: needs root (loop-mounted file systems)" >&2; exit 1; }
-for p in mkfs.xfs mkfs.ext4 ssh-keygen; do
+for p in mkfs.xfs mkfs.ext4 ssh-keygen fsfreeze; do
 	command -v "$p" >/dev/null || { echo "node-scale: $p is missing (run make deps)" >&2; exit 1; }
 done
 [ -x "$HOPELESS" ] || { echo "node-scale: $HOPELESS is missing (run make)" >&2; exit 1; }
 W=$(mktemp -d /var/tmp/hopeless-nodescale.XXXXXX)
 cleanup() {
-	for m in "$W/xfs" "$W/ext4"; do mountpoint -q "$m" && umount "$m"; done
+	for m in "$W"/xfs* "$W/ext4"; do mountpoint -q "$m" && umount "$m"; done
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -43,17 +44,25 @@ log() { echo "node-scale: [$(date +%H:%M:%S)] $*" >&2; }
 now() { date +%s.%N; }
 el() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
 used_k() { df --output=used -k "$1" | tail -1; }
+# quiet FS: each timed phase starts with nothing of the phase before still
+# being written back. sync makes it durable, but XFS writes the metadata
+# back in place later, in the background (and ext4 its journal); freezing
+# the file system writes all of it back. (A node add of 10,000 nodes right
+# after another on the same file system still runs 10-20 % slower than on
+# a fresh one, with or without this; not explained yet.)
+quiet() { sync; fsfreeze -f "$1" && fsfreeze -u "$1"; }
 declare -A T
 
-# mkfs_mount TYPE: a fresh file system of that type at $W/TYPE.
+# mkfs_mount TYPE [NAME]: a fresh file system of that type at $W/NAME (default TYPE).
 mkfs_mount() {
-	truncate -s 200G "$W/$1.img"
+	local name=${2:-$1}
+	truncate -s 200G "$W/$name.img"
 	case $1 in
-	xfs) mkfs.xfs -q -m reflink=1 "$W/$1.img" ;;
-	ext4) mkfs.ext4 -q -F "$W/$1.img" ;;
+	xfs) mkfs.xfs -q -m reflink=1 "$W/$name.img" ;;
+	ext4) mkfs.ext4 -q -F "$W/$name.img" ;;
 	esac
-	mkdir -p "$W/$1"
-	mount -o loop "$W/$1.img" "$W/$1"
+	mkdir -p "$W/$name"
+	mount -o loop "$W/$name.img" "$W/$name"
 }
 mkfs_mount xfs
 mkfs_mount ext4
@@ -72,17 +81,31 @@ add() { # tree state
 log "$N nodes, images of $SIZE, in $W (xfs and ext4 loop file systems)"
 
 # --- hopeless ---
-setup "$X/h1" "$SIZE"
-sync; t=$(now); add "$X/h1" tmpfs; sync; T[h_keys]=$(el "$t")
-log "hopeless node add (host dirs + keys): ${T[h_keys]} s"
-setup "$X/h2" "$SIZE"
-sync; t=$(now); add "$X/h2" image; sync; T[h_all]=$(el "$t")
-T[h_images]=$(awk -v a="${T[h_all]}" -v b="${T[h_keys]}" 'BEGIN { printf "%.2f", a - b }')
-log "hopeless node add --state image: ${T[h_all]} s"
-t=$(now); "$HOPELESS" -C "$X/h2" config >/dev/null; T[h_config]=$(el "$t")
-t=$(now); "$HOPELESS" -C "$X/h2" config >/dev/null; T[h_unchanged]=$(el "$t")
-log "hopeless config: cold ${T[h_config]} s, unchanged ${T[h_unchanged]} s"
-rm -rf "$X/h1"
+# ROUNDS rounds, each on a fresh XFS (the first one's stays for status and
+# by hand): this machine's timings vary 15-25 % from run to run, so the
+# table gives the median and the range. By hand runs once (minutes each).
+med() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+range() { printf '%s\n' "$@" | sort -n | awk 'NR == 1 { a = $1 } { b = $1 } END { print a "-" b }'; }
+declare -a R_keys R_all R_images R_config R_unchanged
+for k in $(seq 1 "$ROUNDS"); do
+	F=$X
+	if [ "$k" -gt 1 ]; then mkfs_mount xfs "xfs$k"; F=$W/xfs$k; fi
+	setup "$F/h1" "$SIZE"
+	quiet "$F"; t=$(now); add "$F/h1" tmpfs; sync; R_keys+=("$(el "$t")")
+	setup "$F/h2" "$SIZE"
+	quiet "$F"; t=$(now); add "$F/h2" image; sync; R_all+=("$(el "$t")")
+	R_images+=("$(awk -v a="${R_all[-1]}" -v b="${R_keys[-1]}" 'BEGIN { printf "%.2f", a - b }')")
+	quiet "$F"; t=$(now); "$HOPELESS" -C "$F/h2" config >/dev/null; R_config+=("$(el "$t")")
+	quiet "$F"; t=$(now); "$HOPELESS" -C "$F/h2" config >/dev/null; R_unchanged+=("$(el "$t")")
+	log "round $k: node add (host dirs + keys) ${R_keys[-1]} s, --state image ${R_all[-1]} s; config cold ${R_config[-1]} s, unchanged ${R_unchanged[-1]} s"
+	rm -rf "$F/h1"
+	if [ "$k" -gt 1 ]; then umount "$F"; rm -rf "$F" "$F.img"; fi
+done
+for p in keys all images config unchanged; do
+	eval "v=(\"\${R_$p[@]}\")"
+	T[h_$p]=$(med "${v[@]}")
+	T[r_$p]=$(range "${v[@]}")
+done
 
 # The events of a whole cluster's boot: 8 per node, as hopeless serve logs
 # them ("<received> <source> <RFC 5424>"), the last one a switchroot.
@@ -96,7 +119,7 @@ awk -v n="$N" 'BEGIN {
 				k, i % 60, ip, i, ph[k], ph[k], ip, k, ph[k]
 		}
 }' > "$X/h2/log/events.log"
-t=$(now); "$HOPELESS" -C "$X/h2" status > "$W/status.h"; T[h_status]=$(el "$t")
+quiet "$X"; t=$(now); "$HOPELESS" -C "$X/h2" status > "$W/status.h"; T[h_status]=$(el "$t")
 log "hopeless status over $((8 * N)) events: ${T[h_status]} s ($(grep -c switchroot "$W/status.h") nodes at switchroot)"
 
 # Disk per node, 1 GiB images (hopeless' default): allocated blocks (df)
@@ -104,7 +127,7 @@ log "hopeless status over $((8 * N)) events: ${T[h_status]} s ($(grep -c switchr
 for fs in xfs ext4; do
 	setup "$W/$fs/g" 1G
 	"$HOPELESS" -C "$W/$fs/g" node add x0 --ip 10.255.255.1 --mac 02:00:00:00:00:01 --root deb12 --overlay compute --state image >/dev/null
-	sync; u=$(used_k "$W/$fs"); t=$(now)
+	quiet "$W/$fs"; u=$(used_k "$W/$fs"); t=$(now)
 	add "$W/$fs/g" image; sync
 	T[h_${fs}_1g]=$(el "$t")
 	T[kb_$fs]=$(awk -v a="$(used_k "$W/$fs")" -v b="$u" -v n="$N" 'BEGIN { printf "%.0f", (a - b) / n }')
@@ -116,7 +139,7 @@ done
 M=$X/manual
 mkdir -p "$M/clients" "$M/state" "$M/etc" "$M/tftp/pxelinux.cfg" "$M/tftp/ipxe"
 ip_of() { local n=$(( (10 << 24) + (128 << 16) + 10 + $1 - 1 )); echo "$((n >> 24 & 255)).$((n >> 16 & 255)).$((n >> 8 & 255)).$((n & 255))"; }
-sync; t=$(now)
+quiet "$X"; t=$(now)
 i=0
 while read -r mac; do
 	i=$((i + 1)); ip=$(ip_of $i); c=$M/clients/$ip
@@ -130,7 +153,7 @@ while read -r mac; do
 done < "$W/macs"
 sync; T[m_keys]=$(el "$t")
 log "by hand: host dirs + keys ${T[m_keys]} s"
-t=$(now)
+quiet "$X"; t=$(now)
 for i in $(seq 1 "$N"); do
 	s=$M/state/$(ip_of "$i"); mkdir -p -m 700 "$s"
 	truncate -s "$SIZE" "$s/rw.img"
@@ -139,7 +162,7 @@ done
 sync; T[m_images]=$(el "$t")
 T[m_all]=$(awk -v a="${T[m_keys]}" -v b="${T[m_images]}" 'BEGIN { printf "%.2f", a + b }')
 log "by hand: state images ${T[m_images]} s"
-t=$(now)
+quiet "$X"; t=$(now)
 {
 	echo "port=0"; echo "enable-tftp"; echo "tftp-root=$M/tftp"
 	i=0; while read -r mac; do i=$((i + 1)); echo "dhcp-host=$mac,$(ip_of $i),n$i"; done < "$W/macs"
@@ -157,7 +180,7 @@ sync; T[m_config]=$(el "$t")
 T[m_unchanged]=${T[m_config]}
 log "by hand: service configs ${T[m_config]} s"
 # status by hand: the last event of every address, named from /etc/hosts.
-t=$(now)
+quiet "$X"; t=$(now)
 awk 'NR == FNR { name[$1] = $2; next } { last[$2] = $8 } END { for (ip in last) print name[ip], ip, last[ip] }' \
 	"$M/etc/hosts" "$X/h2/log/events.log" | sort -V > "$W/status.m"
 T[m_status]=$(el "$t")
@@ -172,14 +195,14 @@ log "by hand, 1 GiB images: ${T[kb_m]} KiB allocated per node (mkfs.ext4 default
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a <= 0 || b <= 0) print "-"; else if (b >= a) printf "%.1fx faster", b / a; else printf "%.1fx slower", a / b }'; }
 rows() { # FORMAT: one row per phase
 	local f=$1
-	printf "$f" "host directories + SSH keys (\`node add --state tmpfs\`)" "${T[h_keys]}" "${T[m_keys]}" "$(ratio "${T[h_keys]}" "${T[m_keys]}")"
-	printf "$f" "state images ($SIZE) on top" "${T[h_images]}" "${T[m_images]}" "$(ratio "${T[h_images]}" "${T[m_images]}")"
-	printf "$f" "\`node add --state image\`, all of it" "${T[h_all]}" "${T[m_all]}" "$(ratio "${T[h_all]}" "${T[m_all]}")"
-	printf "$f" "\`hopeless config\`, cold" "${T[h_config]}" "${T[m_config]}" "$(ratio "${T[h_config]}" "${T[m_config]}")"
-	printf "$f" "\`hopeless config\`, unchanged" "${T[h_unchanged]}" "${T[m_unchanged]}" "$(ratio "${T[h_unchanged]}" "${T[m_unchanged]}")"
-	printf "$f" "\`hopeless status\`, $((8 * N)) events" "${T[h_status]}" "${T[m_status]}" "$(ratio "${T[h_status]}" "${T[m_status]}")"
+	printf "$f" "host directories + SSH keys (\`node add --state tmpfs\`)" "${T[h_keys]} s (${T[r_keys]})" "${T[m_keys]}" "$(ratio "${T[h_keys]}" "${T[m_keys]}")"
+	printf "$f" "state images ($SIZE) on top" "${T[h_images]} s (${T[r_images]})" "${T[m_images]}" "$(ratio "${T[h_images]}" "${T[m_images]}")"
+	printf "$f" "\`node add --state image\`, all of it" "${T[h_all]} s (${T[r_all]})" "${T[m_all]}" "$(ratio "${T[h_all]}" "${T[m_all]}")"
+	printf "$f" "\`hopeless config\`, cold" "${T[h_config]} s (${T[r_config]})" "${T[m_config]}" "$(ratio "${T[h_config]}" "${T[m_config]}")"
+	printf "$f" "\`hopeless config\`, unchanged" "${T[h_unchanged]} s (${T[r_unchanged]})" "${T[m_unchanged]}" "$(ratio "${T[h_unchanged]}" "${T[m_unchanged]}")"
+	printf "$f" "\`hopeless status\`, $((8 * N)) events" "${T[h_status]} s" "${T[m_status]}" "$(ratio "${T[h_status]}" "${T[m_status]}")"
 }
-rows '%-58s %9s s %9s s %14s\n' | sed 's/`//g'
+rows '%-58s %22s %9s s %14s\n' | sed 's/`//g'
 echo "disk allocated per node before first boot, 1 GiB images: hopeless ${T[kb_xfs]} KiB on xfs (reflink), ${T[kb_ext4]} KiB on ext4; by hand ${T[kb_m]} KiB"
 [ -n "$MD" ] || exit 0
 {
@@ -188,13 +211,16 @@ echo "disk allocated per node before first boot, 1 GiB images: hopeless ${T[kb_x
 	echo "\`node add\`, \`hopeless config\` and \`hopeless status\` for $N nodes against the same work done by hand"
 	echo "(a shell loop with mkdir, printf, two ssh-keygen and one truncate + mkfs.ext4 per node, writing the same"
 	echo "host directories, state images, dnsmasq/exports/hosts and per-node PXE and iPXE files; awk over the events"
-	echo "log for status). Both on one fresh XFS file system (reflinks on, Debian 12's default), loop-mounted for the run;"
-	echo "times include the final sync. State images of $SIZE in the timed rows, since by hand a 1 GiB image costs 33 MB"
-	echo "of disk and 10,000 of them do not fit on this machine."
+	echo "log for status). On fresh XFS file systems (reflinks on, Debian 12's default), loop-mounted for the run: hopeless"
+	echo "runs $ROUNDS rounds, each on a file system of its own, and the table gives the median and the range (this"
+	echo "machine's timings vary 15-25 % between runs); by hand runs once, on the first round's file system. Times include"
+	echo "the final sync. Each timed phase, hopeless' and by hand, starts on a quiet file system (sync, then fsfreeze -f"
+	echo "and -u: what the phase before left to XFS's background metadata writeback is written first). State images of"
+	echo "$SIZE in the timed rows, since by hand a 1 GiB image costs 33 MB of disk and 10,000 of them do not fit here."
 	echo
-	echo "| phase | hopeless | by hand | hopeless is |"
+	echo "| phase | hopeless, median (range of $ROUNDS rounds) | by hand | hopeless is |"
 	echo "|---|---:|---:|---:|"
-	rows '| %s | %s s | %s s | %s |\n'
+	rows '| %s | %s | %s s | %s |\n'
 	echo
 	echo "\`node add\` builds the nodes in worker processes, one per CPU ($(nproc) here), while the parent flushes (syncfs)"
 	echo "what they wrote so far; every command that reads the nodes (config, status, node list) loads their files in"

@@ -45,8 +45,10 @@ static void wait_workers(pid_t *pid, int started, workers_idle_fn idle, void *id
 		if (idle)
 			idle(idle_arg);
 		for (int i = 0; i < started; i++) {
+			if (pid[i] <= 0) /* reaped already */
+				continue;
 			int st;
-			pid_t w = pid[i] > 0 ? waitpid(pid[i], &st, idle ? WNOHANG : 0) : 0;
+			pid_t w = waitpid(pid[i], &st, idle ? WNOHANG : 0);
 			if (w == pid[i] || (w < 0 && errno != EINTR)) {
 				pid[i] = 0;
 				left--;

@@ -113,3 +113,36 @@ TEST(workers_call_idle_while_they_run)
 	CHECK(*j.idle_calls >= 1);
 	munmap(mem, 4096);
 }
+
+/* One worker done at once, the other 0.4 s later: with idle polling, the
+ * caller still waits for both (a reaped worker once counted again as
+ * finishing, and the call returned -EIO while the other still ran). */
+static int second_range_slow(size_t lo, size_t hi, size_t *failed, void *arg)
+{
+	unsigned char *seen = arg;
+	(void)failed;
+	if (lo > 0)
+		usleep(400000);
+	for (size_t i = lo; i < hi; i++)
+		seen[i] = 1;
+	return 0;
+}
+
+static void no_op(void *arg)
+{
+	(void)arg;
+}
+
+TEST(workers_idle_waits_for_the_slowest)
+{
+	enum { N = 64 };
+	unsigned char *seen = mmap(NULL, N, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(seen != MAP_FAILED);
+	size_t failed = 0;
+	CHECK_INT(workers_run_idle(N, 2, second_range_slow, seen, &failed, no_op, NULL), 0);
+	int all = 1;
+	for (size_t i = 0; i < N; i++)
+		all &= seen[i] == 1;
+	CHECK(all);
+	munmap(seen, N);
+}
