@@ -59,11 +59,15 @@ for v in $synced; do grep -qx "$v" "$H" || missing=$((missing + 1)); done
 check "every value the node synced is in its state ($(printf '%s\n' "$synced" | grep -c .) values, $missing missing)" test "$missing" = 0
 check "and nothing else: 1 to $(tail -n 1 "$H" 2>/dev/null) in order" sh -c "seq 1 \$(tail -n 1 '$H') | cmp -s - '$H'"
 left=$(pgrep -f -- "$W/" | tr '\n' ' ')
-check "the watcher did not take h1 over again after the release" \
-	test "$(grep -c 'taking over' "$W/watch-h2.log")" = 1
+# Before the release the watcher may try more than once (a takeover whose
+# ganesha does not listen in time is undone and tried again after three
+# more misses: seen in CI under load); after it, it must only wait.
+again=$(awk '/released here|answers again/ { r = 1 } r && /taking over/ { n++ } END { print n + 0 }' "$W/watch-h2.log")
+check "the watcher did not take h1 over again after the release ($again takeover(s) after it)" test "$again" = 0
 check "the watcher saw h1 answer again" grep -q "head watch: h1 ($H1) answers again" "$W/watch-h2.log"
 check "no process of the lab is left (${left:-none})" test -z "$left"
 sed 's/^/# failover: /' "$T"
+grep 'head watch' "$W/watch-h2.log" | sed 's/^/# watch-h2: /'
 echo "# t-head-failover.sh wall time $(( $(date +%s) - T0 )) s"
 rm -rf "$W"
 done_testing
